@@ -1,0 +1,3 @@
+"""Hangtime: safe, measurable inversion therapy."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,103 @@
+"""Rich renderings shared by the CLI commands. Presentation only: no rule logic here."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from hangtime.evidence import Evidence, Outcome
+from hangtime.screening import ScreeningResult, who_can_clear
+
+OUTCOME_STYLE = {
+    Outcome.CLEARED: ("green", "Cleared, within these limits"),
+    Outcome.NEEDS_CLEARANCE: ("yellow", "Clearance needed before you invert"),
+    Outcome.NOT_ADVISED: ("red", "Inversion is not advised for you"),
+}
+
+DISCLAIMER = "Hangtime is not a diagnosis or medical advice. When in doubt, ask your clinician."
+
+
+def welcome(console: Console) -> None:
+    console.print(
+        Panel(
+            "Hangtime asks about you and your health, then tells you whether inversion is advisable, within which"
+            " limits, and why, citing its sources.\n" + DISCLAIMER,
+            title="Hangtime",
+        )
+    )
+
+
+def screening_result(console: Console, result: ScreeningResult, evidence: Evidence) -> None:
+    colour, headline = OUTCOME_STYLE[result.outcome]
+    console.print(Panel(f"[bold {colour}]{headline}[/]", subtitle=f"rules {result.rules_version}"))
+    reasons = Table(title="Why", show_lines=True, expand=True)
+    reasons.add_column("Rule")
+    reasons.add_column("Outcome")
+    reasons.add_column("Reason", ratio=3)
+    reasons.add_column("Sources", ratio=1, overflow="fold")
+    for reason in result.reasons:
+        reasons.add_row(reason.rule, reason.outcome.value, reason.text, "\n".join(reason.sources))
+    console.print(reasons)
+    pending = [r for r in result.reasons if r.outcome is Outcome.NEEDS_CLEARANCE]
+    if pending:
+        console.print("[bold]Before you invert, get clearance:[/]")
+        for reason in pending:
+            console.print(f"- {reason.rule}: from {who_can_clear(reason.clearance_by)}")
+        console.print("Then record it: hangtime clearance add --by physician --condition ID [--date YYYY-MM-DD]")
+    if result.outcome is Outcome.CLEARED:
+        caps = result.caps
+        limits = Table(title="Your limits", show_header=False)
+        limits.add_row("Steepest angle", f"{caps.max_angle_deg:g} degrees below horizontal")
+        limits.add_row("Longest hold", f"{caps.max_hold_s // 60} min {caps.max_hold_s % 60:02d} s")
+        limits.add_row("Sessions per day", str(caps.max_sessions_per_day))
+        limits.add_row("First sessions with a spotter present", str(caps.supervised_sessions))
+        rate = "no limit" if caps.max_tilt_rate_deg_s is None else f"{caps.max_tilt_rate_deg_s:g} degrees per second"
+        limits.add_row("Tilt rate", rate)
+        console.print(limits)
+        for note in caps.notes:
+            console.print(f"- {note}")
+    if result.alternatives:
+        console.print("[bold]Safer alternatives to discuss with your clinician:[/]")
+        titles = {a.id: a for a in evidence.alternatives.alternatives}
+        for alternative_id in result.alternatives:
+            alternative = titles[alternative_id]
+            console.print(f"- {alternative.title}: {alternative.text} [dim]({', '.join(alternative.sources)})[/]")
+        evidence_note = evidence.alternatives.evidence_note
+        console.print(f"[dim]{evidence_note.text} ({', '.join(evidence_note.sources)})[/]")
+    console.print(
+        f"Valid until {result.valid_until.isoformat()}; redo it at once if your conditions or medicines change."
+    )
+    console.print(f"[dim]{DISCLAIMER}[/]")
+
+
+def sources_table(console: Console, evidence: Evidence) -> None:
+    table = Table(title=f"Evidence base (rules {evidence.rules_version})")
+    table.add_column("Id")
+    table.add_column("Kind")
+    table.add_column("Seen")
+    table.add_column("Title", ratio=3)
+    for source in evidence.sources.values():
+        table.add_row(source.id, source.kind, source.seen, source.title)
+    console.print(table)
+
+
+def source_detail(console: Console, evidence: Evidence, source_id: str) -> None:
+    source = evidence.sources[source_id]
+    console.print(
+        Panel(f"{source.title}\n\n{source.contributes}", title=source.id, subtitle=f"{source.kind}, {source.seen}")
+    )
+    console.print("[bold]Cited by:[/]")
+    for rule in evidence.rules_citing(source_id):
+        console.print(f"- {rule}")
+
+
+def conditions_table(console: Console, evidence: Evidence) -> None:
+    table = Table(title="Conditions the screening asks about")
+    table.add_column("Id")
+    table.add_column("Outcome")
+    table.add_column("Question", ratio=3)
+    table.add_column("Sources", ratio=1)
+    for condition in evidence.conditions.values():
+        table.add_row(condition.id, condition.outcome.value, condition.question, "\n".join(condition.sources))
+    console.print(table)

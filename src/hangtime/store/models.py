@@ -1,0 +1,65 @@
+"""Tables. Every record has an owner so clinic mode can add accounts without reshaping the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Owner(Base):
+    __tablename__ = "owners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20), default="person")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Profile(Base):
+    __tablename__ = "profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True, unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    age: Mapped[int]
+    height_cm: Mapped[float]
+    weight_kg: Mapped[float]
+    table_model: Mapped[str] = mapped_column(String(64), default="generic")
+    experienced: Mapped[bool] = mapped_column(default=False)
+    buddy: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ScreeningRecord(Base):
+    __tablename__ = "screenings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
+    answers: Mapped[dict[str, Any]]
+    outcome: Mapped[str] = mapped_column(String(32))
+    result: Mapped[dict[str, Any]]
+    rules_version: Mapped[str] = mapped_column(String(32))
+    screened_on: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ClearanceRow(Base):
+    __tablename__ = "clearances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
+    by: Mapped[str] = mapped_column(String(32))
+    cleared_on: Mapped[dt.date] = mapped_column(Date)
+    conditions: Mapped[list[Any]]
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    caps: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
