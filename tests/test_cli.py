@@ -134,7 +134,10 @@ def test_clearance_without_screening(runner: CliRunner, data_dir: Path) -> None:
     assert "run `hangtime screen` first" in result.stderr
 
 
-def test_interactive_walkthrough(runner: CliRunner, data_dir: Path) -> None:
+def test_interactive_walkthrough(
+    runner: CliRunner, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     # age, height, weight, table, blood pressure, experienced, then one "any of these?" per group.
     from hangtime.evidence import load_evidence
 
@@ -149,8 +152,12 @@ def test_interactive_walkthrough(runner: CliRunner, data_dir: Path) -> None:
         members = [c for c in load_evidence().conditions.values() if c.group == group.id]
         lines.extend("y" if c.id == "knee_pain" else "n" for c in members)
     assert groups == 7
+    lines += ["y", "", "3", "y"]  # make the plan, start today, 3 days a week, write plan.ics
     result = runner.invoke(app, ["start"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     assert "175 cm (5 ft 9 in)" in result.stdout
     assert "Cleared, within these limits" in result.stdout
     assert "45 degrees below horizontal" in result.stdout
+    assert "Your inversion plan" in result.stdout
+    assert "This week (week 1)" in result.stdout
+    assert (tmp_path / "plan.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")

@@ -18,6 +18,18 @@ from rich.console import Console
 from hangtime import render
 from hangtime.evidence import Clearer, Evidence, EvidenceError, Outcome, load_evidence
 from hangtime.evidence.models import PartialCaps
+from hangtime.exports.calendar import plan_calendar
+from hangtime.planning import (
+    Mode,
+    Plan,
+    PlanError,
+    Preferences,
+    SessionLog,
+    Tolerance,
+    create_plan,
+    review_week,
+    weeks_due_for_review,
+)
 from hangtime.screening import Answers, AnswersError, ClearanceRecord, ScreeningResult, check_answers, screen
 from hangtime.settings import Settings, load_settings
 from hangtime.store import Database, repo
@@ -31,6 +43,8 @@ app = typer.Typer(
 )
 clearance_app = typer.Typer(help="Record a professional's clearance.", no_args_is_help=True)
 app.add_typer(clearance_app, name="clearance")
+plan_app = typer.Typer(help="Your progressive 8-12 week programme.", no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -61,7 +75,7 @@ def friendly_errors() -> Iterator[None]:
     except CliError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    except (AnswersError, UnitError, EvidenceError) as exc:
+    except (AnswersError, UnitError, EvidenceError, PlanError) as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except ValidationError as exc:
@@ -240,10 +254,235 @@ def start_command() -> None:
         ev = evidence()
         render.welcome(console)
         answers = ask_answers(console, ev)
-        result, _ = run_and_save_screening(answers, save=True)
+        result, screening_id = run_and_save_screening(answers, save=True)
         render.screening_result(console, result, ev)
-        if result.outcome is not Outcome.CLEARED:
+        if result.outcome is not Outcome.CLEARED or screening_id is None:
             console.print("Hangtime will not make a plan until you are cleared. Your answers are saved.")
+            return
+        from rich.prompt import Confirm, IntPrompt, Prompt
+
+        if not Confirm.ask("Make your plan now?", default=True, console=console):
+            return
+        start = parse_date(Prompt.ask("Start date (YYYY-MM-DD)", default=today().isoformat(), console=console), "start")
+        days = IntPrompt.ask("Days per week", default=ev.protocol.default_days_per_week, console=console)
+        prefs = Preferences(start_date=start, days_per_week=days)
+        plan = make_and_save_plan(screening_id, result, prefs)
+        render.plan_view(console, plan, today())
+        if Confirm.ask("Save the plan to a calendar file (plan.ics)?", default=True, console=console):
+            out = Path("plan.ics")
+            out.write_bytes(plan_calendar(plan))
+            console.print(f"Saved {out.resolve()}: import it into your calendar app.")
+
+
+def parse_date(text: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"{what} date '{text}' is not a date in the form YYYY-MM-DD")
+
+
+def make_and_save_plan(screening_id: int, result: ScreeningResult, prefs: Preferences) -> Plan:
+    plan = create_plan(result, prefs, evidence(), today())
+    db = open_database()
+    try:
+        with db.session() as session:
+            repo.save_plan(session, repo.owner_id(session), screening_id, plan)
+    finally:
+        db.dispose()
+    return plan
+
+
+def refuse_plan(result: ScreeningResult, message: str) -> NoReturn:
+    """Show why there is no plan (reasons, alternatives) on stderr, then exit 2."""
+    render.screening_result(err_console, result, evidence())
+    fail(message)
+
+
+@plan_app.command("create")
+def plan_create(
+    start: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD (default today).")] = None,
+    answers_file: Annotated[Path | None, typer.Option("--answers", help="Screen these answers first.")] = None,
+    weeks: Annotated[int | None, typer.Option(help="Course length, 8-12 weeks (default 8).")] = None,
+    days_per_week: Annotated[int | None, typer.Option(help="Sessions days per week (default 4).")] = None,
+    sessions_per_day: Annotated[int, typer.Option(help="Sessions per day, within your cap.")] = 1,
+    mode: Annotated[Mode, typer.Option(help="static holds, or oscillation (30 s down / 30 s up).")] = Mode.STATIC,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Make a programme from a cleared, unexpired screening."""
+    with friendly_errors():
+        try:
+            prefs = Preferences(
+                start_date=parse_date(start, "start") if start else today(),
+                weeks=weeks,
+                days_per_week=days_per_week,
+                sessions_per_day=sessions_per_day,
+                mode=mode,
+            )
+        except ValidationError as exc:
+            fail(describe_validation_error(exc))
+        if answers_file is not None:
+            result, screening_id = run_and_save_screening(load_answers_file(answers_file), save=True)
+        else:
+            db = open_database()
+            try:
+                with db.session() as session:
+                    latest = repo.latest_screening(session, repo.owner_id(session))
+            finally:
+                db.dispose()
+            if latest is None:
+                fail("no saved screening: run `hangtime screen` first, or pass --answers FILE")
+            result, screening_id = latest.result, latest.id
+        assert screening_id is not None
+        try:
+            plan = make_and_save_plan(screening_id, result, prefs)
+        except PlanError as exc:
+            if not result.usable_on(today()):
+                refuse_plan(result, str(exc))
+            raise
+        if as_json:
+            print(json.dumps(plan.as_dict(), indent=2))
+        else:
+            render.plan_view(console, plan, today())
+
+
+def load_current_plan() -> tuple[int, Plan, list[dict[str, object]]]:
+    db = open_database()
+    try:
+        with db.session() as session:
+            saved = repo.current_plan(session, repo.owner_id(session))
+            if saved is None:
+                fail("no plan yet: run `hangtime plan create`")
+            return saved.id, saved.plan, repo.plan_revisions(session, saved.id)
+    finally:
+        db.dispose()
+
+
+@plan_app.command("show")
+def plan_show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show the plan, this week's prescription and why, and the revisions so far."""
+    with friendly_errors():
+        plan_id, plan, revisions = load_current_plan()
+        if as_json:
+            current = plan.week_on(today())
+            payload = {**plan.as_dict(), "id": plan_id, "revisions": revisions}
+            payload["today"] = current.as_dict() if current else None
+            print(json.dumps(payload, indent=2))
+        else:
+            render.plan_view(console, plan, today(), revisions)
+
+
+@plan_app.command("review")
+def plan_review(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Apply the weekly adaptation to every finished week not yet reviewed."""
+    with friendly_errors():
+        ev = evidence()
+        db = open_database()
+        applied = []
+        try:
+            with db.session() as session:
+                owner = repo.owner_id(session)
+                saved = repo.current_plan(session, owner)
+                if saved is None:
+                    fail("no plan yet: run `hangtime plan create`")
+                plan = saved.plan
+                logs = repo.session_logs(session, owner)
+                for week_number in weeks_due_for_review(plan, today()):
+                    plan, revision = review_week(plan, week_number, logs, ev)
+                    repo.update_plan(session, saved.id, plan, revision, owner)
+                    applied.append(revision)
+        finally:
+            db.dispose()
+        if as_json:
+            print(json.dumps({"revisions": [r.as_dict() for r in applied], "paused": plan.paused}, indent=2))
+            return
+        if not applied:
+            console.print("Nothing to review yet: a week is reviewed once it has ended.")
+        for revision in applied:
+            console.print(
+                f"Week {revision.week}: {revision.decision.value}. {revision.text} ({', '.join(revision.sources)})"
+            )
+        if plan.paused:
+            console.print(
+                "[bold red]Your plan is paused.[/] See a clinician before inverting again, then screen again."
+            )
+
+
+@plan_app.command("calendar")
+def plan_calendar_command(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the .ics file.")],
+    at: Annotated[str, typer.Option("--time", help="Time of the first daily session, HH:MM.")] = "08:00",
+) -> None:
+    """Write the plan as an iCalendar file: one event per session, with a reminder."""
+    with friendly_errors():
+        try:
+            first_time = dt.time.fromisoformat(at)
+        except ValueError:
+            fail(f"time '{at}' is not a time in the form HH:MM")
+        _, plan, _ = load_current_plan()
+        try:
+            out.write_bytes(plan_calendar(plan, first_time))
+        except OSError as exc:
+            fail(f"cannot write '{out}': {exc.strerror}")
+        console.print(f"Wrote {out}")
+
+
+def read_logs_file(path: Path) -> list[SessionLog]:
+    data = read_structured_file(path, "log")
+    items = data if isinstance(data, list) else [data]
+    logs = []
+    for index, item in enumerate(items):
+        try:
+            logs.append(SessionLog.model_validate(item))
+        except ValidationError as exc:
+            fail(f"log file '{path}', entry {index + 1}: {describe_validation_error(exc)}")
+    return logs
+
+
+@app.command("log")
+def log_command(
+    file: Annotated[Path | None, typer.Option("--file", help="JSON or YAML: one session or a list.")] = None,
+    date: Annotated[str | None, typer.Option(help="Session date, YYYY-MM-DD (default today).")] = None,
+    pain_before: Annotated[int | None, typer.Option(help="Pain before, 0-10.")] = None,
+    pain_after: Annotated[int | None, typer.Option(help="Pain after, 0-10.")] = None,
+    tolerance: Annotated[Tolerance | None, typer.Option(help="How it felt.")] = None,
+    symptom: Annotated[list[str] | None, typer.Option("--symptom", help="A symptom id (repeatable).")] = None,
+    not_completed: Annotated[bool, typer.Option("--not-completed", help="The session was cut short.")] = False,
+) -> None:
+    """Log a session (or a file of them) for the weekly review."""
+    with friendly_errors():
+        ev = evidence()
+        if file is not None:
+            logs = read_logs_file(file)
+        else:
+            try:
+                logs = [
+                    SessionLog(
+                        date=parse_date(date, "session") if date else today(),
+                        completed=not not_completed,
+                        pain_before=pain_before,
+                        pain_after=pain_after,
+                        tolerance=tolerance,
+                        symptoms=tuple(symptom or ()),
+                    )
+                ]
+            except ValidationError as exc:
+                fail(describe_validation_error(exc))
+        for log in logs:
+            for symptom_id in log.symptoms:
+                if symptom_id not in ev.symptoms:
+                    fail(f"unknown symptom '{symptom_id}' (known: {', '.join(ev.symptoms)})")
+            if log.date > today():
+                fail(f"session date {log.date.isoformat()} is in the future")
+        db = open_database()
+        try:
+            with db.session() as session:
+                owner = repo.owner_id(session)
+                saved = repo.current_plan(session, owner)
+                for log in logs:
+                    repo.add_session_log(session, owner, saved.id if saved else None, log)
+        finally:
+            db.dispose()
+        console.print(f"Logged {len(logs)} session(s).")
 
 
 def main(argv: list[str] | None = None) -> None:

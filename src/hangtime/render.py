@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
 from hangtime.evidence import Evidence, Outcome
+from hangtime.planning import Mode, Plan, Prescription
 from hangtime.screening import ScreeningResult, who_can_clear
 
 OUTCOME_STYLE = {
@@ -101,3 +104,59 @@ def conditions_table(console: Console, evidence: Evidence) -> None:
     for condition in evidence.conditions.values():
         table.add_row(condition.id, condition.outcome.value, condition.question, "\n".join(condition.sources))
     console.print(table)
+
+
+def _hold(prescription: Prescription) -> str:
+    minutes, seconds = divmod(prescription.hold_s, 60)
+    text = f"{minutes}:{seconds:02d}"
+    if prescription.mode is Mode.OSCILLATION:
+        return f"{text} in {prescription.oscillation_down_s}s down / {prescription.oscillation_up_s}s up cycles"
+    return text if prescription.sets == 1 else f"{prescription.sets} x {text} (rest {prescription.rest_s}s)"
+
+
+def plan_view(console: Console, plan: Plan, today: dt.date, revisions: list[dict[str, object]] | None = None) -> None:
+    status = "[red]paused: see a clinician before inverting again[/]" if plan.paused else "active"
+    console.print(
+        Panel(
+            f"{plan.start_date.isoformat()} to {plan.end_date.isoformat()}, {len(plan.weeks)} weeks, "
+            f"{plan.preferences.days_per_week} days a week; status: {status}\n"
+            f"Screening valid until {plan.screening_valid_until.isoformat()}",
+            title="Your inversion plan",
+        )
+    )
+    table = Table(show_lines=False)
+    for column in ("Week", "Starts", "Angle", "Hold", "Per day", "Why", "Reviewed"):
+        table.add_column(column)
+    for week in plan.weeks:
+        marker = " <- now" if week.start_date <= today <= week.end_date else ""
+        table.add_row(
+            f"{week.week}{marker}",
+            week.start_date.isoformat(),
+            f"{week.prescription.angle_deg:g} deg",
+            _hold(week.prescription),
+            str(week.prescription.sessions_per_day),
+            week.reason,
+            "yes" if week.reviewed else "",
+        )
+    console.print(table)
+    current = plan.week_on(today)
+    if current is not None:
+        console.print(
+            Panel(
+                f"{current.prescription.angle_deg:g} degrees, {_hold(current.prescription)}, then "
+                f"{current.prescription.rest_near_horizontal_s} s near horizontal before coming upright.\n"
+                f"Why: {current.reason_text}\nSources: {', '.join(current.sources)}",
+                title=f"This week (week {current.week})",
+            )
+        )
+    if revisions:
+        console.print("[bold]Revisions[/]")
+        for revision in revisions:
+            console.print(
+                f"- week {revision['week']}: {revision['decision']} (level {revision['from_level']} -> "
+                f"{revision['to_level']}): {revision['text']}"
+            )
+    console.print(f"[bold]After the course:[/] {plan.handover['text']}")
+    for exercise in plan.handover["exercises"]:
+        console.print(f"- {exercise['title']}: {exercise['text']}")
+    console.print(f"[dim]{DISCLAIMER}[/]")

@@ -63,3 +63,47 @@ class ClearanceRow(Base):
     name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     caps: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PlanRecord(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PlanRevisionRecord(Base):
+    __tablename__ = "plan_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    week: Mapped[int]
+    decision: Mapped[str] = mapped_column(String(20))
+    from_level: Mapped[int]
+    to_level: Mapped[int]
+    text: Mapped[str] = mapped_column(String(2000))
+    sources: Mapped[list[Any]]
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SessionLogRecord(Base):
+    __tablename__ = "session_logs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"), nullable=True, index=True)
+    session_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    completed: Mapped[bool]
+    pain_before: Mapped[int | None]
+    pain_after: Mapped[int | None]
+    tolerance: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    symptoms: Mapped[list[Any]]
+    angle_deg: Mapped[float | None]
+    inverted_s: Mapped[int | None]
+    origin: Mapped[str] = mapped_column(String(20), default="log")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -7,8 +7,17 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hangtime.planning import Plan, Revision, SessionLog, Tolerance
 from hangtime.screening import Answers, ClearanceRecord, ScreeningResult
-from hangtime.store.models import ClearanceRow, Owner, Profile, ScreeningRecord
+from hangtime.store.models import (
+    ClearanceRow,
+    Owner,
+    PlanRecord,
+    PlanRevisionRecord,
+    Profile,
+    ScreeningRecord,
+    SessionLogRecord,
+)
 
 LOCAL_OWNER = "local"
 
@@ -97,6 +106,119 @@ def clearances(session: Session, owner: int) -> list[ClearanceRecord]:
     return [
         ClearanceRecord.model_validate(
             {"by": r.by, "date": r.cleared_on, "conditions": r.conditions, "name": r.name, "caps": r.caps}
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    id: int
+    screening_id: int
+    plan: Plan
+
+
+def save_plan(session: Session, owner: int, screening_id: int, plan: Plan) -> int:
+    """Store a new plan; an earlier active plan of the same owner is superseded."""
+    for earlier in session.scalars(
+        select(PlanRecord).where(PlanRecord.owner_id == owner, PlanRecord.status != "superseded")
+    ):
+        earlier.status = "superseded"
+    record = PlanRecord(owner_id=owner, screening_id=screening_id, status=_status(plan), data=plan.as_dict())
+    session.add(record)
+    session.flush()
+    return record.id
+
+
+def _status(plan: Plan) -> str:
+    return "paused" if plan.paused else "active"
+
+
+def current_plan(session: Session, owner: int) -> SavedPlan | None:
+    record = session.scalar(
+        select(PlanRecord)
+        .where(PlanRecord.owner_id == owner, PlanRecord.status != "superseded")
+        .order_by(PlanRecord.id.desc())
+        .limit(1)
+    )
+    if record is None:
+        return None
+    return SavedPlan(record.id, record.screening_id, Plan.from_dict(record.data))
+
+
+def update_plan(session: Session, plan_id: int, plan: Plan, revision: Revision, owner: int) -> None:
+    record = session.get(PlanRecord, plan_id)
+    if record is None:
+        raise LookupError(f"no plan {plan_id}")
+    record.data = plan.as_dict()
+    record.status = _status(plan)
+    session.add(
+        PlanRevisionRecord(
+            owner_id=owner,
+            plan_id=plan_id,
+            week=revision.week,
+            decision=revision.decision.value,
+            from_level=revision.from_level,
+            to_level=revision.to_level,
+            text=revision.text,
+            sources=list(revision.sources),
+        )
+    )
+    session.flush()
+
+
+def plan_revisions(session: Session, plan_id: int) -> list[dict[str, object]]:
+    rows = session.scalars(
+        select(PlanRevisionRecord).where(PlanRevisionRecord.plan_id == plan_id).order_by(PlanRevisionRecord.id)
+    )
+    return [
+        {
+            "week": r.week,
+            "decision": r.decision,
+            "from_level": r.from_level,
+            "to_level": r.to_level,
+            "text": r.text,
+            "sources": r.sources,
+            "at": r.created_at.isoformat() if r.created_at else None,
+        }
+        for r in rows
+    ]
+
+
+def add_session_log(session: Session, owner: int, plan_id: int | None, log: SessionLog, origin: str = "log") -> int:
+    record = SessionLogRecord(
+        owner_id=owner,
+        plan_id=plan_id,
+        session_date=log.date,
+        completed=log.completed,
+        pain_before=log.pain_before,
+        pain_after=log.pain_after,
+        tolerance=log.tolerance.value if log.tolerance else None,
+        symptoms=list(log.symptoms),
+        angle_deg=log.angle_deg,
+        inverted_s=log.inverted_s,
+        origin=origin,
+    )
+    session.add(record)
+    session.flush()
+    return record.id
+
+
+def session_logs(session: Session, owner: int, plan_id: int | None = None) -> list[SessionLog]:
+    query = select(SessionLogRecord).where(SessionLogRecord.owner_id == owner)
+    if plan_id is not None:
+        query = query.where(SessionLogRecord.plan_id == plan_id)
+    rows = session.scalars(query.order_by(SessionLogRecord.session_date, SessionLogRecord.id))
+    return [
+        SessionLog(
+            date=r.session_date,
+            completed=r.completed,
+            pain_before=r.pain_before,
+            pain_after=r.pain_after,
+            tolerance=Tolerance(r.tolerance) if r.tolerance else None,
+            symptoms=tuple(r.symptoms),
+            angle_deg=r.angle_deg,
+            inverted_s=r.inverted_s,
         )
         for r in rows
     ]

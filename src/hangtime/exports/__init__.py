@@ -1,0 +1,1 @@
+"""Export adapters: calendar (iCalendar) and, later, reports and FHIR."""
