@@ -1,0 +1,657 @@
+"""The session engine: a pure state machine. Events in, commands out; time only from the injected clock.
+
+Safety properties (checked by a hypothesis state-machine test):
+- time held inverted never exceeds the hard limit (the prescription plus a small grace, never above the cap),
+  whatever events arrive; tilting into position is bounded separately by its own timeout;
+- a stop, a symptom, a missed check-in or the hard limit moves to RETURNING at the moment it happens;
+- every way out of an inverted phase passes through RETURNING and then a rest near horizontal;
+- an unanswered check-in always raises an alarm, and then a buddy alert, and the alarm repeats until answered.
+
+Timers are processed at their own deadlines, not at the time of the event that reveals them, so a late tick
+cannot stretch a hold: the runner sleeps until `next_deadline()` and the engine catches up exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+
+class VirtualClock:
+    """A clock the caller moves: for tests, replay and benchmarks."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.t = start
+
+    def now(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+    def set(self, t: float) -> None:
+        self.t = max(self.t, t)
+
+
+class Phase(StrEnum):
+    CHECKLIST = "checklist"
+    TILTING = "tilting"
+    HOLDING = "holding"
+    RETURNING = "returning"
+    SET_REST = "set_rest"
+    RESTING = "resting"
+    UPRIGHT = "upright"
+    SURVEY = "survey"
+    DONE = "done"
+
+
+INVERTED = frozenset({Phase.TILTING, Phase.HOLDING})
+ON_TABLE = frozenset({Phase.TILTING, Phase.HOLDING, Phase.RETURNING, Phase.SET_REST, Phase.RESTING, Phase.UPRIGHT})
+
+
+class EndReason(StrEnum):
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    SYMPTOM = "symptom"
+    NO_RESPONSE = "no_response"
+    HARD_LIMIT = "hard_limit"
+    ABORTED = "aborted"
+
+
+# --- events ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of all events; `name` is the journal's `event` field."""
+
+    name: str = field(init=False, default="")
+
+    def payload(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "name"}
+
+
+@dataclass(frozen=True)
+class Tick(Event):
+    name: str = field(init=False, default="tick")
+
+
+@dataclass(frozen=True)
+class ChecklistConfirmed(Event):
+    items: tuple[str, ...] = ()
+    pain_before: int | None = None
+    name: str = field(init=False, default="checklist_confirmed")
+
+
+@dataclass(frozen=True)
+class AngleReading(Event):
+    angle_deg: float = 0.0
+    name: str = field(init=False, default="angle_reading")
+
+
+@dataclass(frozen=True)
+class CheckinAnswered(Event):
+    """The one-key 'I'm OK'. While tilting it also means 'I have reached the angle'; while returning, 'I'm back'."""
+
+    name: str = field(init=False, default="checkin_answered")
+
+
+@dataclass(frozen=True)
+class SymptomReported(Event):
+    symptom: str = "other"
+    name: str = field(init=False, default="symptom_reported")
+
+
+@dataclass(frozen=True)
+class StopRequested(Event):
+    name: str = field(init=False, default="stop_requested")
+
+
+@dataclass(frozen=True)
+class ConnectionLost(Event):
+    """The person's screen went away (web page closed): treated as a missed check-in."""
+
+    name: str = field(init=False, default="connection_lost")
+
+
+@dataclass(frozen=True)
+class SurveySubmitted(Event):
+    pain_after: int | None = None
+    tolerance: str | None = None
+    symptoms: tuple[str, ...] = ()
+    name: str = field(init=False, default="survey_submitted")
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.name: cls
+    for cls in (
+        Tick,
+        ChecklistConfirmed,
+        AngleReading,
+        CheckinAnswered,
+        SymptomReported,
+        StopRequested,
+        ConnectionLost,
+        SurveySubmitted,
+    )
+}
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """Build an event from its journal form ({"event": name, ...fields}); raises ValueError when unknown."""
+    name = data.get("event")
+    cls = EVENT_TYPES.get(str(name))
+    if cls is None:
+        raise ValueError(f"unknown event '{name}' (known: {', '.join(sorted(EVENT_TYPES))})")
+    fields = {k: v for k, v in data.items() if k not in ("event", "t")}
+    for key in ("items", "symptoms"):
+        if key in fields and isinstance(fields[key], list):
+            fields[key] = tuple(fields[key])
+    try:
+        return cls(**fields)
+    except TypeError as exc:
+        raise ValueError(f"event '{name}': {exc}") from None
+
+
+# --- commands ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Command:
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"command": self.kind, **self.data}
+
+
+def say(text: str, cue: str = "info") -> Command:
+    return Command("say", {"text": text, "cue": cue})
+
+
+# --- configuration ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    angle_deg: float
+    hold_s: int
+    sets: int = 1
+    set_rest_s: int = 0
+    oscillation_down_s: int | None = None
+    oscillation_up_s: int | None = None
+    rest_near_horizontal_s: int = 60
+    cap_hold_s: int = 300
+    cap_angle_deg: float = 60
+    max_tilt_rate_deg_s: float | None = None
+    spotter_required: bool = False
+    checkin_interval_s: float = 30
+    checkin_grace_s: float = 10
+    buddy_after_s: float = 20
+    alarm_repeat_s: float = 5
+    hard_limit_grace_s: float = 15
+    tilt_timeout_s: float = 30
+    return_timeout_s: float = 30
+    upright_s: float = 15
+    breathing_cue_s: float = 20
+    near_horizontal_deg: float = 10
+    angle_tolerance_deg: float = 5
+
+    @property
+    def planned_inverted_s(self) -> int:
+        return self.hold_s * self.sets
+
+    @property
+    def hard_limit_s(self) -> float:
+        """The prescription plus a small grace, never above the cap."""
+        return min(self.planned_inverted_s + self.hard_limit_grace_s, float(self.cap_hold_s))
+
+    @property
+    def segments(self) -> list[float]:
+        """Inverted segment lengths: sets, or oscillation 'down' halves."""
+        if self.oscillation_down_s:
+            total = self.planned_inverted_s
+            full, last = divmod(total, self.oscillation_down_s)
+            return [float(self.oscillation_down_s)] * full + ([float(last)] if last else [])
+        return [float(self.hold_s)] * self.sets
+
+    @property
+    def between_segments_s(self) -> float:
+        if self.oscillation_down_s and self.oscillation_up_s:
+            return float(self.oscillation_up_s)
+        return float(self.set_rest_s)
+
+
+REQUIRED_CHECKLIST = ("instructions", "straps", "not_after_meal", "screening")
+CHECKLIST_TEXT = {
+    "instructions": "I have followed my table's instructions and know how to come back up.",
+    "straps": "Straps and ankle locks are double-checked.",
+    "spotter": "Someone is with me for this session.",
+    "not_after_meal": "I have not just eaten.",
+    "screening": "My screening is cleared and not expired.",
+}
+BREATHING_CUES = (
+    "Breathe slowly and relax.",
+    "Slow, easy breaths. Let your back relax.",
+    "Keep breathing slowly.",
+)
+
+
+@dataclass
+class Transition:
+    t: float
+    from_phase: Phase
+    to_phase: Phase
+    why: str
+
+
+class SessionEngine:
+    """One session. Feed it events with `handle`; it returns the commands to carry out, in order."""
+
+    def __init__(self, config: SessionConfig, clock: Clock, symptom_advice: Callable[[str], str] | None = None):
+        self.config = config
+        self.clock = clock
+        self.symptom_advice = symptom_advice or (lambda _s: "Come up slowly and rest near horizontal.")
+        self.phase = Phase.CHECKLIST
+        self.started_at = clock.now()
+        self.t = self.started_at
+        self.phase_started_at = self.t
+        self.transitions: list[Transition] = []
+        self.held_before_phase = 0.0
+        self.segment_index = 0
+        self.end_reason: EndReason | None = None
+        self.symptoms: list[str] = []
+        self.pain_before: int | None = None
+        self.survey: SurveySubmitted | None = None
+        self.last_checkin_at: float | None = None
+        self.checkin_due_at: float | None = None
+        self.checkin_asked_at: float | None = None
+        self.alarm_at: float | None = None
+        self.alarming = False
+        self.buddy_alert_at: float | None = None
+        self.buddy_alerted = False
+        self.next_breathing_cue_at: float | None = None
+        self.breathing_index = 0
+        self.countdown_cues: list[float] = []
+        self.last_angle: float | None = None
+        self.max_angle_seen = 0.0
+
+    # -- queries -----------------------------------------------------------------------------------------
+
+    @property
+    def held_s(self) -> float:
+        """Time held inverted so far, at the engine's time: what the hard limit bounds."""
+        current = self.t - self.phase_started_at if self.phase is Phase.HOLDING else 0.0
+        return self.held_before_phase + current
+
+    @property
+    def completed(self) -> bool:
+        return self.end_reason is EndReason.COMPLETED
+
+    def phase_deadline(self) -> float | None:
+        c = self.config
+        start = self.phase_started_at
+        match self.phase:
+            case Phase.TILTING:
+                return start + c.tilt_timeout_s
+            case Phase.HOLDING:
+                return start + c.segments[self.segment_index]
+            case Phase.SET_REST:
+                return start + c.between_segments_s
+            case Phase.RETURNING:
+                return start + c.return_timeout_s
+            case Phase.RESTING:
+                return start + c.rest_near_horizontal_s
+            case Phase.UPRIGHT:
+                return start + c.upright_s
+            case _:
+                return None
+
+    def hard_limit_at(self) -> float | None:
+        if self.phase is not Phase.HOLDING:
+            return None
+        return self.phase_started_at + (self.config.hard_limit_s - self.held_before_phase)
+
+    def _timers(self) -> list[tuple[float, int, str]]:
+        """Active timers as (time, priority, name); the hard limit wins a tie."""
+        timers: list[tuple[float, int, str]] = []
+        limit = self.hard_limit_at()
+        if limit is not None:
+            timers.append((limit, 0, "hard_limit"))
+        deadline = self.phase_deadline()
+        if deadline is not None:
+            timers.append((deadline, 1, "phase_end"))
+        if self.checkin_due_at is not None:
+            timers.append((self.checkin_due_at, 2, "checkin_due"))
+        if self.alarm_at is not None:
+            timers.append((self.alarm_at, 2, "alarm"))
+        if self.buddy_alert_at is not None and not self.buddy_alerted:
+            timers.append((self.buddy_alert_at, 2, "buddy"))
+        if self.next_breathing_cue_at is not None:
+            timers.append((self.next_breathing_cue_at, 3, "breathing"))
+        if self.countdown_cues:
+            timers.append((self.countdown_cues[0], 3, "countdown"))
+        return timers
+
+    def next_deadline(self) -> float | None:
+        timers = self._timers()
+        return min(t for t, _, _ in timers) if timers else None
+
+    def remaining_s(self) -> float | None:
+        """Seconds left in the current phase, for the countdown display."""
+        deadline = self.phase_deadline()
+        if self.phase is Phase.HOLDING:
+            limit = self.hard_limit_at()
+            deadline = min(deadline, limit) if deadline is not None and limit is not None else deadline
+        return None if deadline is None else max(0.0, deadline - self.clock.now())
+
+    # -- the step function -----------------------------------------------------------------------------
+
+    def handle(self, event: Event) -> list[Command]:
+        """Process every timer that fell due up to now at its own time, then the event itself."""
+        now = max(self.clock.now(), self.t)
+        commands: list[Command] = []
+        while True:
+            due = [timer for timer in self._timers() if timer[0] <= now]
+            if not due:
+                break
+            at, _, name = min(due)
+            self.t = max(self.t, at)
+            commands.extend(self._on_timer(name))
+        self.t = now
+        commands.extend(self._on_event(event))
+        return commands
+
+    # -- transitions ------------------------------------------------------------------------------------
+
+    def _enter(self, phase: Phase, why: str) -> list[Command]:
+        if self.phase is Phase.HOLDING:
+            self.held_before_phase += self.t - self.phase_started_at
+        self.transitions.append(Transition(self.t, self.phase, phase, why))
+        self.phase = phase
+        self.phase_started_at = self.t
+        self.next_breathing_cue_at = None
+        self.countdown_cues = []
+        commands = [Command("phase", {"phase": phase.value, "why": why})]
+        c = self.config
+        match phase:
+            case Phase.TILTING:
+                rate = c.max_tilt_rate_deg_s
+                slowly = f" slowly, at most {rate:g} degrees per second" if rate else " slowly"
+                commands.append(
+                    say(f"Tilt back{slowly} to {c.angle_deg:g} degrees. Press OK when you are there.", "tilt")
+                )
+                commands.append(Command("move_to", {"angle_deg": c.angle_deg, "rate_deg_s": rate}))
+            case Phase.HOLDING:
+                length = c.segments[self.segment_index]
+                commands.append(say(f"Hold for {_duration(length)}. Breathe slowly and relax.", "hold"))
+                self.next_breathing_cue_at = self.t + c.breathing_cue_s
+                end = self.t + length
+                self.countdown_cues = [end - s for s in (30, 10) if length > s + 5]
+            case Phase.RETURNING:
+                commands.append(say("Return slowly to near horizontal. Press OK when you are there.", "return"))
+                commands.append(Command("return_upright", {"rate_deg_s": c.max_tilt_rate_deg_s}))
+            case Phase.SET_REST:
+                commands.append(say(f"Rest near horizontal for {_duration(c.between_segments_s)}.", "rest"))
+            case Phase.RESTING:
+                commands.append(
+                    say(
+                        f"Rest near horizontal for {_duration(c.rest_near_horizontal_s)}. Do not sit up from inverted.",
+                        "rest",
+                    )
+                )
+            case Phase.UPRIGHT:
+                commands.append(say("Now come slowly fully upright, and step off carefully.", "upright"))
+            case Phase.SURVEY:
+                self._stop_checkins()
+                commands.append(say("Session over. Please answer a few questions.", "survey"))
+            case Phase.DONE:
+                self._stop_checkins()
+                if self.end_reason is None:
+                    self.end_reason = EndReason.ABORTED
+                commands.append(Command("record", {"end_reason": self.end_reason.value, "held_s": self.held_s}))
+        return commands
+
+    def _begin_return(self, why: str, reason: EndReason) -> list[Command]:
+        if self.end_reason is None or self.end_reason is EndReason.COMPLETED:
+            self.end_reason = reason
+        self.segment_index = len(self.config.segments)  # no further sets: this return ends the inversion
+        return self._enter(Phase.RETURNING, why)
+
+    def _stop_checkins(self) -> None:
+        self.checkin_due_at = None
+        self.checkin_asked_at = None
+        self.alarm_at = None
+        self.buddy_alert_at = None
+
+    def _arm_checkin(self) -> None:
+        self.checkin_due_at = self.t + self.config.checkin_interval_s
+        self.checkin_asked_at = None
+        self.alarm_at = None
+        if not self.buddy_alerted:
+            self.buddy_alert_at = None
+
+    def _missed(self, why: str) -> list[Command]:
+        """Start the alarm and the buddy timer; an inverted person is brought back."""
+        commands: list[Command] = []
+        if not self.alarming:
+            self.alarming = True
+            commands.append(Command("alarm", {"why": why}))
+            commands.append(say("Please answer. Press OK if you are all right.", "alarm"))
+        self.alarm_at = self.t + self.config.alarm_repeat_s
+        if self.buddy_alert_at is None and not self.buddy_alerted:
+            self.buddy_alert_at = self.t + self.config.buddy_after_s
+        self.checkin_due_at = None
+        if self.phase in INVERTED:
+            commands.extend(self._begin_return(why, EndReason.NO_RESPONSE))
+        return commands
+
+    def _answered(self) -> list[Command]:
+        commands: list[Command] = []
+        self.last_checkin_at = self.t
+        if self.alarming:
+            self.alarming = False
+            commands.append(Command("alarm_off", {}))
+            if self.buddy_alerted:
+                commands.append(Command("buddy_all_clear", {"at_s": self.t - self.started_at}))
+                self.buddy_alerted = False  # a later silence is a new episode and alerts the buddy again
+            self.buddy_alert_at = None
+        if self.phase in ON_TABLE:
+            self._arm_checkin()
+        return commands
+
+    # -- timers -------------------------------------------------------------------------------------------
+
+    def _on_timer(self, name: str) -> list[Command]:
+        c = self.config
+        match name:
+            case "hard_limit":
+                return [
+                    say("Time is up.", "limit"),
+                    *self._begin_return("hard limit on time inverted", EndReason.HARD_LIMIT),
+                ]
+            case "phase_end":
+                return self._on_phase_end()
+            case "checkin_due":
+                self.checkin_due_at = None
+                self.checkin_asked_at = self.t
+                self.alarm_at = self.t + c.checkin_grace_s
+                return [Command("chime", {}), say("Check-in: press OK if you are all right.", "checkin")]
+            case "alarm":
+                if not self.alarming:
+                    return self._missed("check-in not answered")
+                self.alarm_at = self.t + c.alarm_repeat_s
+                return [Command("alarm", {"why": "still no answer", "repeat": True})]
+            case "buddy":
+                self.buddy_alerted = True
+                since = self.transitions[0].t - self.started_at if self.transitions else 0.0
+                last = None if self.last_checkin_at is None else self.last_checkin_at - self.started_at
+                return [
+                    Command(
+                        "alert_buddy",
+                        {
+                            "phase": self.phase.value,
+                            "on_table_since_s": since,
+                            "last_checkin_s": last,
+                            "at_s": self.t - self.started_at,
+                        },
+                    )
+                ]
+            case "breathing":
+                self.breathing_index += 1
+                self.next_breathing_cue_at = self.t + c.breathing_cue_s
+                return [say(BREATHING_CUES[self.breathing_index % len(BREATHING_CUES)], "breathing")]
+            case "countdown":
+                remaining = self.phase_deadline()
+                self.countdown_cues.pop(0)
+                left = 0 if remaining is None else round(remaining - self.t)
+                return [say(f"{left} seconds left.", "countdown")]
+        raise AssertionError(f"unknown timer {name}")
+
+    def _on_phase_end(self) -> list[Command]:
+        c = self.config
+        match self.phase:
+            case Phase.TILTING:
+                return self._enter(Phase.HOLDING, "tilt time elapsed")
+            case Phase.HOLDING:
+                self.segment_index += 1
+                if self.segment_index >= len(c.segments):
+                    self.end_reason = self.end_reason or EndReason.COMPLETED
+                    return [
+                        say("Well done, the hold is complete.", "complete"),
+                        *self._enter(Phase.RETURNING, "hold complete"),
+                    ]
+                return self._enter(Phase.RETURNING, "set complete")
+            case Phase.SET_REST:
+                return self._enter(Phase.TILTING, "next set")
+            case Phase.RETURNING:
+                # No confirmation that the person is back: treat it as a missed check-in (they may be stuck).
+                commands = self._missed("no confirmation of the return")
+                self.phase_started_at = self.t  # keep waiting for the return; the alarm escalates meanwhile
+                return commands
+            case Phase.RESTING | Phase.UPRIGHT if self.alarming:
+                self.phase_started_at = self.t  # an unanswered person stays here, with the alarm, until they answer
+                return []
+            case Phase.RESTING:
+                return self._enter(Phase.UPRIGHT, "rest complete")
+            case Phase.UPRIGHT:
+                return self._enter(Phase.SURVEY, "upright")
+        return []
+
+    def _returned(self, why: str) -> list[Command]:
+        if self.segment_index < len(self.config.segments) and self.end_reason is None:
+            return self._enter(Phase.SET_REST, why)
+        return self._enter(Phase.RESTING, why)
+
+    # -- events -------------------------------------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> list[Command]:
+        c = self.config
+        match event:
+            case Tick():
+                return []
+            case ChecklistConfirmed(items=items, pain_before=pain_before):
+                if self.phase is not Phase.CHECKLIST:
+                    return []
+                required = list(REQUIRED_CHECKLIST) + (["spotter"] if c.spotter_required else [])
+                missing = [item for item in required if item not in items]
+                if missing:
+                    return [say("Not yet: " + " ".join(CHECKLIST_TEXT[m] for m in missing), "checklist")]
+                self.pain_before = pain_before
+                self._arm_checkin()
+                self.last_checkin_at = self.t
+                return self._enter(Phase.TILTING, "checklist confirmed")
+            case AngleReading(angle_deg=angle):
+                return self._on_angle(angle)
+            case CheckinAnswered():
+                commands = self._answered()
+                if self.phase is Phase.TILTING:
+                    commands.extend(self._enter(Phase.HOLDING, "angle reached (confirmed)"))
+                elif self.phase is Phase.RETURNING:
+                    commands.extend(self._returned("back near horizontal (confirmed)"))
+                elif self.phase is Phase.UPRIGHT:
+                    commands.extend(self._enter(Phase.SURVEY, "upright (confirmed)"))
+                return commands
+            case SymptomReported(symptom=symptom):
+                self.symptoms.append(symptom)
+                if self.phase in (Phase.CHECKLIST, Phase.SURVEY, Phase.DONE):
+                    return [Command("record", {"symptom": symptom})]
+                commands = [Command("stop_speech", {}), *self._answered()]
+                commands.append(say(self.symptom_advice(symptom), "symptom"))
+                if self.phase in INVERTED:
+                    commands.extend(self._begin_return(f"symptom: {symptom}", EndReason.SYMPTOM))
+                    return commands
+                if self.end_reason in (None, EndReason.COMPLETED):
+                    self.end_reason = EndReason.SYMPTOM
+                self.segment_index = len(c.segments)
+                if self.phase is Phase.SET_REST:
+                    commands.extend(self._enter(Phase.RESTING, f"symptom: {symptom}"))
+                return commands
+            case StopRequested():
+                if self.phase is Phase.CHECKLIST:
+                    self.end_reason = EndReason.ABORTED
+                    return self._enter(Phase.DONE, "stopped before inverting")
+                if self.phase in INVERTED:
+                    return [
+                        Command("stop_speech", {}),
+                        *self._answered(),
+                        *self._begin_return("stop requested", EndReason.STOPPED),
+                    ]
+                if self.phase is Phase.SET_REST:
+                    self.end_reason = EndReason.STOPPED
+                    self.segment_index = len(c.segments)
+                    return [
+                        Command("stop_speech", {}),
+                        *self._answered(),
+                        *self._enter(Phase.RESTING, "stop requested"),
+                    ]
+                if self.phase is Phase.SURVEY:
+                    return self._enter(Phase.DONE, "survey skipped")
+                return [Command("stop_speech", {}), *self._answered()]
+            case ConnectionLost():
+                if self.phase in ON_TABLE:
+                    return self._missed("connection lost")
+                return []
+            case SurveySubmitted():
+                if self.phase is not Phase.SURVEY:
+                    return []
+                self.survey = event
+                return self._enter(Phase.DONE, "survey submitted")
+        return []
+
+    def _on_angle(self, angle: float) -> list[Command]:
+        c = self.config
+        self.last_angle = angle
+        self.max_angle_seen = max(self.max_angle_seen, angle)
+        commands: list[Command] = [Command("angle", {"angle_deg": angle})]
+        if self.phase in INVERTED or self.phase is Phase.RETURNING:
+            if angle > c.cap_angle_deg:
+                commands.append(
+                    Command("warn", {"kind": "above_cap", "angle_deg": angle, "limit_deg": c.cap_angle_deg})
+                )
+                commands.append(say(f"Too steep: come up to {c.angle_deg:g} degrees or less.", "warning"))
+            elif angle > c.angle_deg + c.angle_tolerance_deg:
+                commands.append(
+                    Command("warn", {"kind": "steeper_than_prescribed", "angle_deg": angle, "limit_deg": c.angle_deg})
+                )
+                commands.append(say(f"A little steep: come up to {c.angle_deg:g} degrees.", "warning"))
+        if self.phase is Phase.TILTING and angle >= c.angle_deg - c.angle_tolerance_deg:
+            commands.extend(self._enter(Phase.HOLDING, "angle reached (sensor)"))
+        elif self.phase is Phase.RETURNING and angle <= c.near_horizontal_deg:
+            commands.extend(self._returned("back near horizontal (sensor)"))
+        return commands
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes and secs:
+        return f"{minutes} minute{'s' if minutes > 1 else ''} {secs} seconds"
+    if minutes:
+        return f"{minutes} minute{'s' if minutes > 1 else ''}"
+    return f"{secs} seconds"
