@@ -496,3 +496,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # last resort: the brief forbids tracebacks
         err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
         sys.exit(1)
+
+
+# The session and buddy commands live in their own module; importing it registers them on `app`.
+from hangtime import session_cli  # noqa: E402, F401

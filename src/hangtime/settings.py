@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from platformdirs import user_data_path
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,6 +17,16 @@ class Settings(BaseSettings):
     database_url: str | None = None
     # Pins "today" for demonstrations and tests of expiry; unset in normal use.
     today: dt.date | None = None
+    # Session timing. speed > 1 compresses time (demonstrations and tests only).
+    session_speed: float = Field(default=1.0, gt=0, le=1000)
+    checkin_interval_s: float = Field(default=30, ge=5, le=600)
+    # Buddy alerts by email use this SMTP server.
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str = "hangtime@localhost"
+    smtp_starttls: bool = False
 
     def resolved_database_url(self) -> str:
         if self.database_url:

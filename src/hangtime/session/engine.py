@@ -166,9 +166,10 @@ def event_from_dict(data: dict[str, Any]) -> Event:
 class Command:
     kind: str
     data: dict[str, Any] = field(default_factory=dict)
+    at: float = 0.0  # seconds since the session started, set by the engine when it emits the command
 
     def as_dict(self) -> dict[str, Any]:
-        return {"command": self.kind, **self.data}
+        return {"t": round(self.at, 3), "command": self.kind, **self.data}
 
 
 def say(text: str, cue: str = "info") -> Command:
@@ -363,10 +364,14 @@ class SessionEngine:
                 break
             at, _, name = min(due)
             self.t = max(self.t, at)
-            commands.extend(self._on_timer(name))
+            commands.extend(self._stamped(self._on_timer(name)))
         self.t = now
-        commands.extend(self._on_event(event))
+        commands.extend(self._stamped(self._on_event(event)))
         return commands
+
+    def _stamped(self, commands: list[Command]) -> list[Command]:
+        at = self.t - self.started_at
+        return [Command(c.kind, c.data, at) for c in commands]
 
     # -- transitions ------------------------------------------------------------------------------------
 

@@ -107,3 +107,30 @@ class SessionLogRecord(Base):
     inverted_s: Mapped[int | None]
     origin: Mapped[str] = mapped_column(String(20), default="log")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SessionRecord(Base):
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="running", index=True)
+    config: Mapped[dict[str, Any]]
+    end_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    held_s: Mapped[float | None]
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SessionEventRecord(Base):
+    """The journal: every event in, every command out, and every buddy-alert attempt, written as it happens."""
+
+    __tablename__ = "session_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    t: Mapped[float]
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]]

@@ -1,0 +1,1 @@
+"""Notification adapters: the buddy alert over a webhook, an ntfy topic or email."""

@@ -1,0 +1,141 @@
+"""Buddy alerts: who, since when on the table, and the last check-in; retried with backoff, every attempt reported."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class BuddyContact(BaseModel):
+    """Stored in the profile. `kind` says how to reach the buddy."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["webhook", "ntfy", "email"]
+    url: str | None = None
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: str = ""
+
+    @model_validator(mode="after")
+    def _has_address(self) -> BuddyContact:
+        if self.kind in ("webhook", "ntfy") and not (self.url and self.url.startswith(("http://", "https://"))):
+            raise ValueError(f"a {self.kind} buddy needs an http(s) URL")
+        if self.kind == "email" and not self.email:
+            raise ValueError("an email buddy needs an email address")
+        return self
+
+
+class SmtpSettings(BaseModel):
+    host: str = "localhost"
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    sender: str = "hangtime@localhost"
+    starttls: bool = False
+
+
+@dataclass(frozen=True)
+class BuddyAlert:
+    person: str
+    kind: Literal["alert", "all_clear"]
+    on_table_since: str  # wall-clock time, ISO 8601
+    last_checkin: str | None
+    phase: str
+    session_id: int | None = None
+
+    def subject(self) -> str:
+        if self.kind == "all_clear":
+            return f"Hangtime: {self.person} has answered and is all right"
+        return f"Hangtime: {self.person} is not answering during an inversion session"
+
+    def body(self) -> str:
+        if self.kind == "all_clear":
+            return f"{self.person} answered the check-in. No action needed."
+        last = self.last_checkin or "never during this session"
+        return (
+            f"{self.person} has not answered check-ins on their inversion table.\n"
+            f"On the table since: {self.on_table_since}\nLast check-in answered: {last}\n"
+            f"Phase: {self.phase}\nPlease check on them now: they may be inverted and unable to get up."
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "event": f"hangtime.buddy.{self.kind}",
+            "person": self.person,
+            "on_table_since": self.on_table_since,
+            "last_checkin": self.last_checkin,
+            "phase": self.phase,
+            "session_id": self.session_id,
+            "message": self.body(),
+        }
+
+
+Attempt = dict[str, Any]
+
+
+async def _send_once(contact: BuddyContact, alert: BuddyAlert, smtp: SmtpSettings, timeout: float) -> None:
+    if contact.kind == "webhook":
+        assert contact.url is not None
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            response = await client.post(contact.url, json=alert.as_json())
+            response.raise_for_status()
+    elif contact.kind == "ntfy":
+        assert contact.url is not None
+        headers = {
+            "Title": alert.subject(),
+            "Priority": "urgent" if alert.kind == "alert" else "default",
+            "Tags": "warning",
+        }
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            response = await client.post(contact.url, content=alert.body().encode(), headers=headers)
+            response.raise_for_status()
+    else:
+        assert contact.email is not None
+        message = EmailMessage()
+        message["From"] = smtp.sender
+        message["To"] = contact.email
+        message["Subject"] = alert.subject()
+        message.set_content(alert.body())
+        await asyncio.to_thread(_smtp_send, smtp, message, timeout)
+
+
+def _smtp_send(smtp: SmtpSettings, message: EmailMessage, timeout: float) -> None:
+    with smtplib.SMTP(smtp.host, smtp.port, timeout=timeout) as client:
+        if smtp.starttls:
+            client.starttls()
+        if smtp.username and smtp.password:
+            client.login(smtp.username, smtp.password)
+        client.send_message(message)
+
+
+async def send_with_retries(
+    contact: BuddyContact,
+    alert: BuddyAlert,
+    smtp: SmtpSettings,
+    report: Callable[[Attempt], None],
+    attempts: int = 5,
+    first_delay_s: float = 1.0,
+    timeout_s: float = 10.0,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> bool:
+    """Try up to `attempts` times, doubling the wait each time; `report` hears about every attempt."""
+    delay = first_delay_s
+    for number in range(1, attempts + 1):
+        try:
+            await _send_once(contact, alert, smtp, timeout_s)
+        except (httpx.HTTPError, OSError, smtplib.SMTPException) as exc:
+            report({"attempt": number, "ok": False, "channel": contact.kind, "error": f"{type(exc).__name__}: {exc}"})
+            if number < attempts:
+                await sleep(delay)
+                delay *= 2
+            continue
+        report({"attempt": number, "ok": True, "channel": contact.kind})
+        return True
+    return False

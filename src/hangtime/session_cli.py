@@ -1,0 +1,575 @@
+"""`hangtime session`: the guided terminal session, its journal, replay and export. An adapter over the engine."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import sys
+import termios
+import tty
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyfiglet
+import typer
+from rich.align import Align
+from rich.console import Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.prompt import Confirm, IntPrompt, Prompt
+from rich.text import Text
+from sqlalchemy import func, select
+
+from hangtime.cli import (
+    app,
+    console,
+    evidence,
+    fail,
+    friendly_errors,
+    open_database,
+    read_structured_file,
+    settings,
+    today,
+)
+from hangtime.evidence import Evidence
+from hangtime.notify.buddy import BuddyAlert, BuddyContact, SmtpSettings, send_with_retries
+from hangtime.planning import Prescription, SessionLog, Tolerance
+from hangtime.screening import Caps
+from hangtime.session.engine import (
+    CHECKLIST_TEXT,
+    CheckinAnswered,
+    ChecklistConfirmed,
+    Command,
+    EndReason,
+    SessionConfig,
+    SessionEngine,
+    StopRequested,
+    SurveySubmitted,
+    SymptomReported,
+)
+from hangtime.session.replay import ReplayError, replay
+from hangtime.session.runner import RealClock, SessionRunner
+from hangtime.session.speech import Speaker
+from hangtime.store import Database, repo
+from hangtime.store.journal import Journal, export_events, journal_rows, mark_interrupted, session_info
+from hangtime.store.models import Profile, SessionRecord
+
+session_app = typer.Typer(help="Run a guided session, or audit one.", invoke_without_command=True)
+app.add_typer(session_app, name="session")
+buddy_app = typer.Typer(help="The buddy who is alerted when you stop answering.", no_args_is_help=True)
+app.add_typer(buddy_app, name="buddy")
+
+OK_KEYS = {" ", "\r", "\n", "k"}
+STOP_KEYS = {"x", "q", "\x1b"}
+
+
+def session_config(
+    prescription: Prescription, caps: Caps, spotter_required: bool, checkin_interval_s: float
+) -> SessionConfig:
+    """The engine's configuration for today's prescription, bounded by the screening caps."""
+    return SessionConfig(
+        angle_deg=min(prescription.angle_deg, caps.max_angle_deg),
+        hold_s=prescription.hold_s,
+        sets=prescription.sets,
+        set_rest_s=prescription.rest_s,
+        oscillation_down_s=prescription.oscillation_down_s,
+        oscillation_up_s=prescription.oscillation_up_s,
+        rest_near_horizontal_s=prescription.rest_near_horizontal_s,
+        cap_hold_s=caps.max_hold_s,
+        cap_angle_deg=caps.max_angle_deg,
+        max_tilt_rate_deg_s=caps.max_tilt_rate_deg_s,
+        spotter_required=spotter_required,
+        checkin_interval_s=checkin_interval_s,
+    )
+
+
+def symptom_advice(ev: Evidence) -> Any:
+    def advice(symptom: str) -> str:
+        known = ev.symptoms.get(symptom)
+        return known.advice if known else "Come up slowly and rest near horizontal."
+
+    return advice
+
+
+class TerminalView:
+    """What the live screen shows; updated by commands, drawn by Rich Live."""
+
+    def __init__(self, engine: SessionEngine, ev: Evidence) -> None:
+        self.engine = engine
+        self.evidence = ev
+        self.cue = ""
+        self.warning = ""
+        self.alarm = False
+
+    def handle(self, command: Command) -> None:
+        if command.kind == "say":
+            self.cue = str(command.data["text"])
+        elif command.kind == "warn":
+            self.warning = f"{command.data['kind'].replace('_', ' ')}: {command.data['angle_deg']:.0f} deg"
+        elif command.kind == "alarm":
+            self.alarm = True
+        elif command.kind == "alarm_off":
+            self.alarm = False
+        elif command.kind == "alert_buddy":
+            self.warning = "Your buddy has been alerted."
+
+    def __rich__(self) -> Panel:
+        engine = self.engine
+        remaining = engine.remaining_s()
+        clock = "--:--" if remaining is None else f"{int(remaining) // 60}:{int(remaining) % 60:02d}"
+        big = Text(pyfiglet.figlet_format(clock, font="big"), style="bold")
+        symptoms = "  ".join(f"[{s.key}] {s.label}" for s in self.evidence.symptoms.values())
+        parts: list[Any] = [
+            Align.center(Text(engine.phase.value.upper().replace("_", " "), style="bold cyan")),
+            Align.center(big),
+            Align.center(Text(f"target {engine.config.angle_deg:g} deg   held {engine.held_s:.0f} s", style="dim")),
+            Align.center(Text(self.cue, style="bold")),
+        ]
+        if self.alarm:
+            parts.append(Align.center(Text("ALARM: press SPACE if you are all right", style="bold white on red")))
+        if self.warning:
+            parts.append(Align.center(Text(self.warning, style="yellow")))
+        parts.append(Text(f"SPACE = I'm OK    x = stop    symptoms: {symptoms}", style="dim"))
+        return Panel(Group(*parts), title="Hangtime session")
+
+
+class BuddySink:
+    """Sends the buddy alert (and the all-clear) in the background; every attempt goes into the journal."""
+
+    def __init__(
+        self, contact: BuddyContact | None, person: str, journal: Journal, smtp: SmtpSettings, engine: SessionEngine
+    ):
+        self.contact = contact
+        self.person = person
+        self.journal = journal
+        self.smtp = smtp
+        self.engine = engine
+        self.wall_start = dt.datetime.now().astimezone()
+        self.tasks: set[asyncio.Task[bool]] = set()
+
+    def _wall(self, seconds: float | None) -> str | None:
+        if seconds is None:
+            return None
+        return (self.wall_start + dt.timedelta(seconds=seconds)).isoformat(timespec="seconds")
+
+    def handle(self, command: Command) -> None:
+        if command.kind not in ("alert_buddy", "buddy_all_clear"):
+            return
+        if self.contact is None:
+            self.journal.note(
+                command.at, "buddy_attempt", {"ok": False, "error": "no buddy set up (hangtime buddy set)"}
+            )
+            return
+        alert = BuddyAlert(
+            person=self.person or "Your Hangtime buddy",
+            kind="alert" if command.kind == "alert_buddy" else "all_clear",
+            on_table_since=self._wall(command.data.get("on_table_since_s", 0.0)) or "",
+            last_checkin=self._wall(command.data.get("last_checkin_s")),
+            phase=str(command.data.get("phase", self.engine.phase.value)),
+            session_id=self.journal.session_id,
+        )
+
+        def report(attempt: dict[str, Any]) -> None:
+            self.journal.note(command.at, "buddy_attempt", {**attempt, "alert": alert.kind})
+
+        task = asyncio.get_running_loop().create_task(send_with_retries(self.contact, alert, self.smtp, report))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def drain(self, timeout_s: float = 5.0) -> None:
+        if self.tasks:
+            await asyncio.wait(self.tasks, timeout=timeout_s)
+
+
+@contextlib.contextmanager
+def cbreak_keys(runner: SessionRunner, ev: Evidence) -> Iterator[None]:
+    """Read single keys from the terminal while the session runs (lines, when stdin is not a terminal)."""
+    symptom_keys = {s.key: s.id for s in ev.symptoms.values()}
+    fd = sys.stdin.fileno()
+    loop = asyncio.get_running_loop()
+    is_tty = os.isatty(fd)
+    saved = termios.tcgetattr(fd) if is_tty else None
+
+    def on_key() -> None:
+        data = os.read(fd, 32).decode(errors="ignore")
+        if not data:
+            loop.remove_reader(fd)
+            return
+        for key in data.lower():
+            if key in OK_KEYS:
+                runner.post(CheckinAnswered())
+            elif key in STOP_KEYS:
+                runner.post(StopRequested())
+            elif key in symptom_keys:
+                runner.post(SymptomReported(symptom=symptom_keys[key]))
+
+    if is_tty:
+        tty.setcbreak(fd)
+    loop.add_reader(fd, on_key)
+    try:
+        yield
+    finally:
+        loop.remove_reader(fd)
+        if saved is not None:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def ask_survey(ev: Evidence) -> tuple[int | None, Tolerance | None, tuple[str, ...]]:
+    pain_after = IntPrompt.ask("Pain now, 0 (none) to 10 (worst)", console=console, choices=[str(n) for n in range(11)])
+    tolerance = Prompt.ask("How was it?", choices=[t.value for t in Tolerance], default="just_right", console=console)
+    symptoms: list[str] = []
+    if Confirm.ask("Any symptoms during or after?", default=False, console=console):
+        for symptom in ev.symptoms.values():
+            if Confirm.ask(f"  {symptom.label}?", default=False, console=console):
+                symptoms.append(symptom.id)
+    return pain_after, Tolerance(tolerance), tuple(symptoms)
+
+
+def handle_interrupted(db: Database, owner: int, ev: Evidence) -> None:
+    """A session left unfinished (crash, kill, power cut) is marked interrupted and its survey is asked now."""
+    for session_id in mark_interrupted(db, owner):
+        info = session_info(db, session_id)
+        assert info is not None
+        events = len(journal_rows(db, session_id))
+        console.print(
+            f"[yellow]Session {session_id} (started {info['started_at']}) was interrupted; "
+            f"its {events} journal entries are kept.[/] Please tell us how you are."
+        )
+        pain_after, tolerance, symptoms = ask_survey(ev)
+        started = dt.datetime.fromisoformat(info["started_at"]).date()
+        log = SessionLog(date=started, completed=False, pain_after=pain_after, tolerance=tolerance, symptoms=symptoms)
+        with db.session() as session:
+            repo.add_session_log(session, owner, info["plan_id"], log, origin="interrupted")
+
+
+def sessions_count(db: Database, owner: int, since: dt.datetime | None = None) -> int:
+    with db.session() as session:
+        query = select(func.count(SessionRecord.id)).where(SessionRecord.owner_id == owner)
+        if since is not None:
+            query = query.where(SessionRecord.started_at >= since)
+        else:
+            query = query.where(SessionRecord.held_s > 0)
+        return int(session.scalar(query) or 0)
+
+
+def load_buddy(db: Database, owner: int) -> tuple[BuddyContact | None, str]:
+    with db.session() as session:
+        profile = session.scalar(select(Profile).where(Profile.owner_id == owner))
+        if profile is None:
+            return None, ""
+        contact = BuddyContact.model_validate(profile.buddy) if profile.buddy else None
+        return contact, profile.name
+
+
+async def run_live(runner: SessionRunner, view: TerminalView, speaker: Speaker, buddy: BuddySink, ev: Evidence) -> None:
+    speaker.start()
+    try:
+        with Live(view, console=console, refresh_per_second=4, transient=False), cbreak_keys(runner, ev):
+            await runner.run()
+    finally:
+        await speaker.close()
+        await buddy.drain()
+
+
+@session_app.callback()
+def session_command(
+    ctx: typer.Context,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No voice and no bell: text only.")] = False,
+) -> None:
+    """Run today's prescription as a guided, timed session with check-ins and a buddy alert."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with friendly_errors():
+        ev = evidence()
+        config_settings = settings()
+        db = open_database()
+        try:
+            with db.session() as session:
+                owner = repo.owner_id(session)
+            handle_interrupted(db, owner, ev)
+            with db.session() as session:
+                screening = repo.latest_screening(session, owner)
+                saved_plan = repo.current_plan(session, owner)
+            day = today()
+            if screening is None or not screening.result.usable_on(day):
+                fail("no cleared, unexpired screening: run `hangtime screen` (and record any clearance) first")
+            if saved_plan is None:
+                fail("no plan yet: run `hangtime plan create`")
+            plan = saved_plan.plan
+            if plan.paused:
+                fail("your plan is paused after a red-flag symptom: see a clinician, then screen again")
+            week = plan.week_on(day)
+            if week is None:
+                fail(f"today is outside your plan ({plan.start_date.isoformat()} to {plan.end_date.isoformat()})")
+            midnight = dt.datetime.combine(day, dt.time(0, 0)).astimezone()
+            done_today = sessions_count(db, owner, since=midnight)
+            if done_today >= week.prescription.sessions_per_day:
+                fail(
+                    f"you have had {done_today} session(s) today; your plan allows {week.prescription.sessions_per_day}"
+                )
+            caps = screening.result.caps
+            spotter_required = sessions_count(db, owner) < caps.supervised_sessions
+            config = session_config(week.prescription, caps, spotter_required, config_settings.checkin_interval_s)
+
+            console.print(
+                Panel(
+                    f"Week {week.week}: {config.angle_deg:g} degrees, {week.prescription.sets} x {config.hold_s} s. "
+                    f"{week.reason_text}",
+                    title="Today",
+                )
+            )
+            items = []
+            for item in ("instructions", "straps", "not_after_meal", "screening") + (
+                ("spotter",) if spotter_required else ()
+            ):
+                if not Confirm.ask(CHECKLIST_TEXT[item], default=True, console=console):
+                    fail(f"checklist not confirmed: {CHECKLIST_TEXT[item]}")
+                items.append(item)
+            pain_before = IntPrompt.ask(
+                "Pain now, 0 (none) to 10 (worst)", console=console, choices=[str(n) for n in range(11)]
+            )
+
+            contact, person = load_buddy(db, owner)
+            if contact is None:
+                console.print(
+                    "[yellow]No buddy is set up: nobody will be alerted if you stop answering (hangtime buddy set).[/]"
+                )
+            clock = RealClock(config_settings.session_speed)
+            engine = SessionEngine(config, clock, symptom_advice(ev))
+            journal = Journal.start(db, owner, saved_plan.id, config, {"week": week.week, "speed": clock.speed})
+            view = TerminalView(engine, ev)
+            speaker = Speaker(enabled=not quiet, bell=lambda: console.bell())
+            smtp = SmtpSettings(
+                host=config_settings.smtp_host,
+                port=config_settings.smtp_port,
+                username=config_settings.smtp_username,
+                password=config_settings.smtp_password,
+                sender=config_settings.smtp_sender,
+                starttls=config_settings.smtp_starttls,
+            )
+            buddy = BuddySink(contact, person, journal, smtp, engine)
+            runner = SessionRunner(engine, clock, [speaker, view, buddy], journal)
+            console.print("Voice: espeak-ng" if speaker.speaking_aloud else "Voice: off (text and bell)")
+
+            async def main() -> None:
+                runner.step(ChecklistConfirmed(items=tuple(items), pain_before=pain_before))
+                await run_live(runner, view, speaker, buddy, ev)
+
+            asyncio.run(main())
+            pain_after, tolerance, symptoms = ask_survey(ev)
+            runner.step(
+                SurveySubmitted(
+                    pain_after=pain_after, tolerance=tolerance.value if tolerance else None, symptoms=symptoms
+                )
+            )
+            all_symptoms = tuple(dict.fromkeys((*engine.symptoms, *symptoms)))
+            log = SessionLog(
+                date=day,
+                completed=engine.end_reason is EndReason.COMPLETED,
+                pain_before=pain_before,
+                pain_after=pain_after,
+                tolerance=tolerance,
+                symptoms=tuple(s for s in all_symptoms if s in ev.symptoms),
+                angle_deg=engine.max_angle_seen or config.angle_deg,
+                inverted_s=round(engine.held_s),
+            )
+            with db.session() as session:
+                repo.add_session_log(session, owner, saved_plan.id, log, origin="session")
+            journal.finish("done", engine.end_reason.value if engine.end_reason else None, engine.held_s)
+            reason = engine.end_reason.value if engine.end_reason else "done"
+            console.print(f"Session {journal.session_id} saved: {reason}, held {engine.held_s:.0f} s.")
+            if any(ev.symptoms[s].severity == "red_flag" for s in log.symptoms):
+                console.print("[bold red]You reported a red-flag symptom: see a clinician before inverting again.[/]")
+        finally:
+            db.dispose()
+
+
+def _load_replay_lines(path: Path) -> list[dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot read '{path}': {exc.strerror}")
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            fail(f"{path}: line {number} is not JSON ({exc.msg})")
+        if not isinstance(item, dict):
+            fail(f"{path}: line {number} must be a JSON object")
+        lines.append(item)
+    return lines
+
+
+@session_app.command("replay")
+def replay_command(
+    file: Annotated[Path, typer.Argument(help="A JSONL event stream, as `hangtime session export` writes it.")],
+    config_file: Annotated[
+        Path | None, typer.Option("--config", help="Session config JSON (default: the export's header).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Run the engine over a recorded event stream on a virtual clock and print the timeline."""
+    with friendly_errors():
+        lines = _load_replay_lines(file)
+        header: dict[str, Any] = {}
+        if lines and "config" in lines[0] and "event" not in lines[0]:
+            header = lines.pop(0)["config"]
+        if config_file is not None:
+            data = read_structured_file(config_file, "config")
+            header = data if isinstance(data, dict) else {}
+        known = SessionConfig.__dataclass_fields__
+        try:
+            config = (
+                SessionConfig(**{k: v for k, v in header.items() if k in known})
+                if header
+                else SessionConfig(angle_deg=20, hold_s=60)
+            )
+        except TypeError as exc:
+            fail(f"bad session config: {exc}")
+        try:
+            timeline = replay(config, lines, symptom_advice(evidence()))
+        except ReplayError as exc:
+            fail(f"{file}: {exc}")
+        if as_json:
+            print(json.dumps([entry.as_dict() for entry in timeline], indent=2))
+            return
+        for entry in timeline:
+            detail = {k: v for k, v in entry.as_dict().items() if k not in ("t", "phase", "kind")}
+            label = detail.pop("event", None) or detail.pop("command", "")
+            arrow = ">>" if entry.kind == "event" else "  "
+            console.print(
+                f"{entry.t:8.2f}s  {entry.phase:<10} {arrow} {label} {json.dumps(detail) if detail else ''}",
+                highlight=False,
+            )
+
+
+@session_app.command("export")
+def export_command(
+    session_id: Annotated[int, typer.Argument(help="The session id.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write to a file instead of standard output.")] = None,
+) -> None:
+    """Export a session's events as JSONL (first line: its config), the format `replay` reads."""
+    with friendly_errors():
+        db = open_database()
+        try:
+            info = session_info(db, session_id)
+            if info is None:
+                fail(f"no session {session_id}")
+            lines = [json.dumps({"config": info["config"], "status": info["status"]})]
+            lines += [json.dumps(event) for event in export_events(db, session_id)]
+        finally:
+            db.dispose()
+        text = "\n".join(lines) + "\n"
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.write_text(text)
+            console.print(f"Wrote {out}")
+
+
+@session_app.command("list")
+def list_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Sessions so far: status, end reason, time held."""
+    with friendly_errors():
+        db = open_database()
+        try:
+            with db.session() as session:
+                owner = repo.owner_id(session)
+                rows = list(
+                    session.scalars(
+                        select(SessionRecord).where(SessionRecord.owner_id == owner).order_by(SessionRecord.id)
+                    )
+                )
+                items = [
+                    {
+                        "id": r.id,
+                        "started_at": r.started_at.isoformat(),
+                        "status": r.status,
+                        "end_reason": r.end_reason,
+                        "held_s": r.held_s,
+                    }
+                    for r in rows
+                ]
+        finally:
+            db.dispose()
+        if as_json:
+            print(json.dumps(items, indent=2))
+            return
+        for item in items:
+            console.print(
+                f"{item['id']:>4}  {item['started_at']}  {item['status']:<12} "
+                f"{item['end_reason'] or '':<12} {item['held_s'] or 0:.0f} s"
+            )
+
+
+@buddy_app.command("set")
+def buddy_set(
+    webhook: Annotated[str | None, typer.Option(help="A URL that receives a JSON POST.")] = None,
+    ntfy: Annotated[str | None, typer.Option(help="An ntfy-style topic URL.")] = None,
+    email: Annotated[str | None, typer.Option(help="An email address (SMTP settings from HANGTIME_SMTP_*).")] = None,
+    name: Annotated[str, typer.Option(help="Your buddy's name.")] = "",
+    me: Annotated[str, typer.Option(help="Your name, as the alert should say it.")] = "",
+) -> None:
+    """Set up the buddy contact (one of --webhook, --ntfy, --email)."""
+    with friendly_errors():
+        chosen = [(k, v) for k, v in (("webhook", webhook), ("ntfy", ntfy), ("email", email)) if v]
+        if len(chosen) != 1:
+            fail("give exactly one of --webhook, --ntfy or --email")
+        kind, address = chosen[0]
+        contact = BuddyContact.model_validate(
+            {"kind": kind, ("email" if kind == "email" else "url"): address, "name": name}
+        )
+        db = open_database()
+        try:
+            with db.session() as session:
+                owner = repo.owner_id(session)
+                profile = session.scalar(select(Profile).where(Profile.owner_id == owner))
+                if profile is None:
+                    fail("no profile yet: run `hangtime screen` first")
+                profile.buddy = contact.model_dump()
+                if me:
+                    profile.name = me
+        finally:
+            db.dispose()
+        console.print(f"Buddy set: {kind} {address}")
+
+
+@buddy_app.command("test")
+def buddy_test() -> None:
+    """Send a test alert to the buddy now."""
+    with friendly_errors():
+        db = open_database()
+        try:
+            with db.session() as session:
+                owner = repo.owner_id(session)
+            contact, person = load_buddy(db, owner)
+        finally:
+            db.dispose()
+        if contact is None:
+            fail("no buddy set up: run `hangtime buddy set`")
+        cfg = settings()
+        smtp = SmtpSettings(
+            host=cfg.smtp_host,
+            port=cfg.smtp_port,
+            username=cfg.smtp_username,
+            password=cfg.smtp_password,
+            sender=cfg.smtp_sender,
+            starttls=cfg.smtp_starttls,
+        )
+        alert = BuddyAlert(
+            person or "Hangtime user", "all_clear", dt.datetime.now().isoformat(timespec="seconds"), None, "test"
+        )
+        attempts: list[dict[str, Any]] = []
+        ok = asyncio.run(send_with_retries(contact, alert, smtp, attempts.append, attempts=2, first_delay_s=0.5))
+        for attempt in attempts:
+            console.print(attempt)
+        if not ok:
+            fail("the test alert could not be delivered")
+        console.print("Test alert delivered.")

@@ -1,0 +1,105 @@
+"""The session journal: each event and command is committed on its own, so a crash loses none of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import select, update
+
+from hangtime.session.engine import Command, Event, SessionConfig
+from hangtime.store.db import Database
+from hangtime.store.models import SessionEventRecord, SessionRecord
+
+
+class Journal:
+    def __init__(self, db: Database, session_id: int) -> None:
+        self.db = db
+        self.session_id = session_id
+
+    @classmethod
+    def start(
+        cls, db: Database, owner: int, plan_id: int | None, config: SessionConfig, extra: dict[str, Any]
+    ) -> Journal:
+        with db.session() as session:
+            record = SessionRecord(
+                owner_id=owner,
+                plan_id=plan_id,
+                status="running",
+                config={**asdict(config), **extra},
+                started_at=dt.datetime.now(dt.UTC),
+                held_s=None,
+            )
+            session.add(record)
+            session.flush()
+            return cls(db, record.id)
+
+    def _write(self, t: float, kind: str, name: str, payload: dict[str, Any]) -> None:
+        with self.db.session() as session:
+            session.add(
+                SessionEventRecord(session_id=self.session_id, t=round(t, 3), kind=kind, name=name, payload=payload)
+            )
+
+    def event(self, t: float, event: Event) -> None:
+        self._write(t, "event", event.name, event.payload())
+
+    def command(self, command: Command) -> None:
+        self._write(command.at, "command", command.kind, command.data)
+
+    def note(self, t: float, name: str, payload: dict[str, Any]) -> None:
+        self._write(t, "note", name, payload)
+
+    def finish(self, status: str, end_reason: str | None, held_s: float) -> None:
+        with self.db.session() as session:
+            session.execute(
+                update(SessionRecord)
+                .where(SessionRecord.id == self.session_id)
+                .values(status=status, end_reason=end_reason, held_s=held_s, ended_at=dt.datetime.now(dt.UTC))
+            )
+
+
+def mark_interrupted(db: Database, owner: int) -> list[int]:
+    """Sessions left 'running' by a crash or a kill: mark them interrupted, keeping all their events."""
+    with db.session() as session:
+        ids = list(
+            session.scalars(
+                select(SessionRecord.id).where(SessionRecord.owner_id == owner, SessionRecord.status == "running")
+            )
+        )
+        if ids:
+            session.execute(update(SessionRecord).where(SessionRecord.id.in_(ids)).values(status="interrupted"))
+        return ids
+
+
+def session_info(db: Database, session_id: int) -> dict[str, Any] | None:
+    with db.session() as session:
+        record = session.get(SessionRecord, session_id)
+        if record is None:
+            return None
+        return {
+            "id": record.id,
+            "status": record.status,
+            "end_reason": record.end_reason,
+            "held_s": record.held_s,
+            "config": record.config,
+            "started_at": record.started_at.isoformat(),
+            "plan_id": record.plan_id,
+        }
+
+
+def journal_rows(db: Database, session_id: int, kind: str | None = None) -> list[dict[str, Any]]:
+    with db.session() as session:
+        query = select(SessionEventRecord).where(SessionEventRecord.session_id == session_id)
+        if kind is not None:
+            query = query.where(SessionEventRecord.kind == kind)
+        rows = session.scalars(query.order_by(SessionEventRecord.id))
+        return [{"t": r.t, "kind": r.kind, "name": r.name, **r.payload} for r in rows]
+
+
+def export_events(db: Database, session_id: int) -> list[dict[str, Any]]:
+    """The replayable stream: one {"t", "event", ...fields} object per event, in order."""
+    return [
+        {"t": row.pop("t"), "event": row.pop("name"), **{k: v for k, v in row.items() if k != "kind"}}
+        for row in journal_rows(db, session_id, kind="event")
+    ]
