@@ -23,12 +23,15 @@ run: $(STAMP_RUN)
 	$(BIN)/hangtime start
 
 lint: $(STAMP_TEST)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy --strict src/hangtime
 
 test: lint
 	$(BIN)/pytest
+
+bench: $(STAMP_TEST)
+	$(BIN)/python bench/bench_session.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

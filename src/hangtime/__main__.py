@@ -1,0 +1,3 @@
+from hangtime.cli import main
+
+main()

@@ -1,0 +1,132 @@
+"""Drive the real `hangtime session` in a pseudo-terminal: keys, check-ins, a stop, and a kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+from typer.testing import CliRunner
+
+from hangtime.cli import app
+
+TIMEOUT = 30
+
+
+@pytest.fixture
+def planned(runner: CliRunner, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    answers = tmp_path / "a.json"
+    answers.write_text('{"age": 45, "height_cm": 178, "weight_kg": 82}')
+    result = runner.invoke(app, ["plan", "create", "--answers", str(answers), "--start", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    env = dict(os.environ)
+    env.update(
+        {
+            "HANGTIME_DATA_DIR": str(data_dir),
+            "HANGTIME_TODAY": "2026-11-23",
+            "HANGTIME_SESSION_SPEED": "20",
+            "HANGTIME_CHECKIN_INTERVAL_S": "40",
+            "TERM": "xterm",
+        }
+    )
+    env.pop("HANGTIME_DATABASE_URL", None)
+    return env
+
+
+def spawn(env: dict[str, str]) -> pexpect.spawn:
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "hangtime", "session", "--quiet"],
+        env=env,
+        dimensions=(60, 120),
+        timeout=TIMEOUT,
+        encoding="utf-8",
+    )
+
+
+def confirm_checklist(child: pexpect.spawn) -> None:
+    for _ in range(5):  # instructions, straps, meal, screening, spotter (first sessions are supervised)
+        child.expect(r"\[y/n\]")
+        child.sendline("y")
+    child.expect("Pain now")
+    child.sendline("4")
+
+
+def sessions(runner: CliRunner) -> list[dict]:  # type: ignore[type-arg]
+    return json.loads(runner.invoke(app, ["session", "list", "--json"]).stdout)  # type: ignore[no-any-return]
+
+
+def test_short_session_with_checkin_and_stop(planned: dict[str, str], runner: CliRunner, tmp_path: Path) -> None:
+    child = spawn(planned)
+    confirm_checklist(child)
+    child.expect("TILTING")
+    child.send(" ")  # reached the angle
+    child.expect("HOLDING")
+    child.expect("Check-in: press OK")
+    child.send(" ")  # I'm OK
+    child.send("x")  # stop
+    child.expect("RETURNING")
+    child.send(" ")  # back near horizontal
+    while child.expect(["Check-in: press OK", "Pain now"]) == 0:
+        child.send(" ")
+    child.sendline("3")
+    child.expect("How was it")
+    child.sendline("easy")
+    child.expect("symptoms")
+    child.sendline("n")
+    child.expect("saved: stopped")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    [session] = sessions(runner)
+    assert session["status"] == "done" and session["end_reason"] == "stopped"
+    exported = tmp_path / "s.jsonl"
+    assert runner.invoke(app, ["session", "export", str(session["id"]), "--out", str(exported)]).exit_code == 0
+    names = [json.loads(line).get("event") for line in exported.read_text().splitlines()[1:]]
+    assert names[0] == "checklist_confirmed"
+    assert "stop_requested" in names and names.count("checkin_answered") >= 2
+    assert names[-1] == "survey_submitted"
+    replayed = runner.invoke(app, ["session", "replay", str(exported), "--json"])
+    assert replayed.exit_code == 0, replayed.output
+    timeline = json.loads(replayed.stdout)
+    stop = next(e for e in timeline if e.get("event") == "stop_requested")
+    after_stop = [e for e in timeline if e["t"] == stop["t"] and e["kind"] == "command"]
+    assert any(e["command"] == "return_upright" for e in after_stop), "the stop returned on the same tick"
+    logs = json.loads(runner.invoke(app, ["plan", "show", "--json"]).stdout)
+    assert logs["today"]["week"] == 1
+
+
+def test_killed_session_is_marked_interrupted_and_keeps_its_events(planned: dict[str, str], runner: CliRunner) -> None:
+    child = spawn(planned)
+    confirm_checklist(child)
+    child.expect("TILTING")
+    child.send(" ")
+    child.expect("HOLDING")
+    os.kill(child.pid, signal.SIGKILL)
+    child.expect(pexpect.EOF)
+    child.close()
+    [running] = sessions(runner)
+    assert running["status"] == "running"
+    before = runner.invoke(app, ["session", "export", str(running["id"])]).stdout.splitlines()
+    assert len(before) >= 3, "the checklist and the answer were journaled before the kill"
+
+    again = spawn(planned)
+    again.expect("was interrupted")
+    again.expect("Pain now")
+    again.sendline("5")
+    again.expect("How was it")
+    again.sendline("hard")
+    again.expect("symptoms")
+    again.sendline("n")
+    again.expect("session\\(s\\) today")  # one session a day: the interrupted one counts
+    again.expect(pexpect.EOF)
+    again.close()
+    assert again.exitstatus == 2
+    [interrupted] = sessions(runner)
+    assert interrupted["status"] == "interrupted"
+    after = runner.invoke(app, ["session", "export", str(running["id"])]).stdout.splitlines()
+    assert after[1:] == before[1:], "no event was lost"
