@@ -131,6 +131,10 @@ class TerminalView:
         ]
         if self.alarm:
             parts.append(Align.center(Text("ALARM: press SPACE if you are all right", style="bold white on red")))
+        elif engine.checkin_asked_at is not None:
+            parts.append(
+                Align.center(Text("Check-in: press OK (SPACE) if you are all right", style="bold black on yellow"))
+            )
         if self.warning:
             parts.append(Align.center(Text(self.warning, style="yellow")))
         parts.append(Text(f"SPACE = I'm OK    x = stop    symptoms: {symptoms}", style="dim"))
