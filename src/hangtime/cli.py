@@ -15,24 +15,15 @@ import yaml
 from pydantic import ValidationError
 from rich.console import Console
 
-from hangtime import render
+from hangtime import render, services
 from hangtime.evidence import Clearer, Evidence, EvidenceError, Outcome, load_evidence
 from hangtime.evidence.models import PartialCaps
 from hangtime.exports.calendar import plan_calendar
-from hangtime.planning import (
-    Mode,
-    Plan,
-    PlanError,
-    Preferences,
-    SessionLog,
-    Tolerance,
-    create_plan,
-    review_week,
-    weeks_due_for_review,
-)
-from hangtime.screening import Answers, AnswersError, ClearanceRecord, ScreeningResult, check_answers, screen
+from hangtime.planning import Mode, PlanError, Preferences, SessionLog, Tolerance
+from hangtime.screening import Answers, AnswersError, ClearanceRecord, ScreeningResult, check_answers
+from hangtime.services import ServiceError
 from hangtime.settings import Settings, load_settings
-from hangtime.store import Database, repo
+from hangtime.store import Database
 from hangtime.units import UnitError
 
 app = typer.Typer(
@@ -73,6 +64,11 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except CliError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except ServiceError as exc:
+        if exc.screening is not None:
+            render.screening_result(err_console, exc.screening, evidence())
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except (AnswersError, UnitError, EvidenceError, PlanError) as exc:
@@ -126,29 +122,22 @@ def load_answers_file(path: Path) -> Answers:
         fail(f"answers file '{path}': {describe_validation_error(exc)}")
 
 
-def with_stored_clearances(answers: Answers, stored: list[ClearanceRecord]) -> Answers:
-    merged = tuple(dict.fromkeys((*answers.clearances, *stored)))
-    return answers.model_copy(update={"clearances": merged})
+@contextmanager
+def database() -> Iterator[Database]:
+    db = open_database()
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 def run_and_save_screening(answers: Answers, *, save: bool) -> tuple[ScreeningResult, int | None]:
     """Screen; save the profile and screening when asked. Answers are checked before anything is written."""
-    ev = evidence()
-    day = today()
-    check_answers(answers, ev, day)
     if not save:
-        return screen(answers, ev, day), None
-    db = open_database()
-    try:
-        with db.session() as session:
-            owner = repo.owner_id(session)
-            answers = with_stored_clearances(answers, repo.clearances(session, owner))
-            result = screen(answers, ev, day)
-            repo.save_profile(session, owner, answers)
-            screening_id = repo.save_screening(session, owner, answers, result)
-        return result, screening_id
-    finally:
-        db.dispose()
+        return services.screen_and_save(None, evidence(), answers, today())
+    check_answers(answers, evidence(), today())
+    with database() as db:
+        return services.screen_and_save(db, evidence(), answers, today())
 
 
 @app.command("screen")
@@ -225,20 +214,8 @@ def clearance_add(
         caps = PartialCaps(max_angle_deg=max_angle, max_hold_s=max_hold) if max_angle or max_hold else None
         record = ClearanceRecord(by=by, date=cleared_on, conditions=tuple(condition), name=name, caps=caps)
         ev = evidence()
-        db = open_database()
-        try:
-            with db.session() as session:
-                owner = repo.owner_id(session)
-                latest = repo.latest_screening(session, owner)
-                if latest is None:
-                    fail("no saved screening to apply the clearance to: run `hangtime screen` first")
-                answers = with_stored_clearances(latest.answers, [*repo.clearances(session, owner), record])
-                check_answers(answers, ev, today())
-                result = screen(answers, ev, today())
-                repo.add_clearance(session, owner, record)
-                repo.save_screening(session, owner, answers, result)
-        finally:
-            db.dispose()
+        with database() as db:
+            result = services.record_clearance(db, ev, record, today())
         if as_json:
             print(json.dumps(result.as_dict(), indent=2))
         else:
@@ -266,7 +243,8 @@ def start_command() -> None:
         start = parse_date(Prompt.ask("Start date (YYYY-MM-DD)", default=today().isoformat(), console=console), "start")
         days = IntPrompt.ask("Days per week", default=ev.protocol.default_days_per_week, console=console)
         prefs = Preferences(start_date=start, days_per_week=days)
-        plan = make_and_save_plan(screening_id, result, prefs)
+        with database() as db:
+            _, plan = services.make_plan(db, ev, prefs, today())
         render.plan_view(console, plan, today())
         if Confirm.ask("Save the plan to a calendar file (plan.ics)?", default=True, console=console):
             out = Path("plan.ics")
@@ -279,23 +257,6 @@ def parse_date(text: str, what: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         fail(f"{what} date '{text}' is not a date in the form YYYY-MM-DD")
-
-
-def make_and_save_plan(screening_id: int, result: ScreeningResult, prefs: Preferences) -> Plan:
-    plan = create_plan(result, prefs, evidence(), today())
-    db = open_database()
-    try:
-        with db.session() as session:
-            repo.save_plan(session, repo.owner_id(session), screening_id, plan)
-    finally:
-        db.dispose()
-    return plan
-
-
-def refuse_plan(result: ScreeningResult, message: str) -> NoReturn:
-    """Show why there is no plan (reasons, alternatives) on stderr, then exit 2."""
-    render.screening_result(err_console, result, evidence())
-    fail(message)
 
 
 @plan_app.command("create")
@@ -320,51 +281,32 @@ def plan_create(
             )
         except ValidationError as exc:
             fail(describe_validation_error(exc))
-        if answers_file is not None:
-            result, screening_id = run_and_save_screening(load_answers_file(answers_file), save=True)
-        else:
-            db = open_database()
-            try:
-                with db.session() as session:
-                    latest = repo.latest_screening(session, repo.owner_id(session))
-            finally:
-                db.dispose()
-            if latest is None:
-                fail("no saved screening: run `hangtime screen` first, or pass --answers FILE")
-            result, screening_id = latest.result, latest.id
-        assert screening_id is not None
-        try:
-            plan = make_and_save_plan(screening_id, result, prefs)
-        except PlanError as exc:
-            if not result.usable_on(today()):
-                refuse_plan(result, str(exc))
-            raise
+        answers = load_answers_file(answers_file) if answers_file is not None else None
+        with database() as db:
+            _, plan = services.make_plan(db, evidence(), prefs, today(), answers)
         if as_json:
             print(json.dumps(plan.as_dict(), indent=2))
         else:
             render.plan_view(console, plan, today())
 
 
-def load_current_plan() -> tuple[int, Plan, list[dict[str, object]]]:
-    db = open_database()
-    try:
-        with db.session() as session:
-            saved = repo.current_plan(session, repo.owner_id(session))
-            if saved is None:
-                fail("no plan yet: run `hangtime plan create`")
-            return saved.id, saved.plan, repo.plan_revisions(session, saved.id)
-    finally:
-        db.dispose()
+def load_current_plan() -> services.CurrentPlan:
+    with database() as db:
+        current = services.current_plan(db)
+    if current is None:
+        fail("no plan yet: run `hangtime plan create`")
+    return current
 
 
 @plan_app.command("show")
 def plan_show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show the plan, this week's prescription and why, and the revisions so far."""
     with friendly_errors():
-        plan_id, plan, revisions = load_current_plan()
+        saved = load_current_plan()
+        plan, revisions = saved.plan, saved.revisions
         if as_json:
             current = plan.week_on(today())
-            payload = {**plan.as_dict(), "id": plan_id, "revisions": revisions}
+            payload = {**plan.as_dict(), "id": saved.id, "revisions": revisions}
             payload["today"] = current.as_dict() if current else None
             print(json.dumps(payload, indent=2))
         else:
@@ -375,23 +317,8 @@ def plan_show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 def plan_review(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Apply the weekly adaptation to every finished week not yet reviewed."""
     with friendly_errors():
-        ev = evidence()
-        db = open_database()
-        applied = []
-        try:
-            with db.session() as session:
-                owner = repo.owner_id(session)
-                saved = repo.current_plan(session, owner)
-                if saved is None:
-                    fail("no plan yet: run `hangtime plan create`")
-                plan = saved.plan
-                logs = repo.session_logs(session, owner)
-                for week_number in weeks_due_for_review(plan, today()):
-                    plan, revision = review_week(plan, week_number, logs, ev)
-                    repo.update_plan(session, saved.id, plan, revision, owner)
-                    applied.append(revision)
-        finally:
-            db.dispose()
+        with database() as db:
+            plan, applied = services.review_plan(db, evidence(), today())
         if as_json:
             print(json.dumps({"revisions": [r.as_dict() for r in applied], "paused": plan.paused}, indent=2))
             return
@@ -418,7 +345,7 @@ def plan_calendar_command(
             first_time = dt.time.fromisoformat(at)
         except ValueError:
             fail(f"time '{at}' is not a time in the form HH:MM")
-        _, plan, _ = load_current_plan()
+        plan = load_current_plan().plan
         try:
             out.write_bytes(plan_calendar(plan, first_time))
         except OSError as exc:
@@ -468,20 +395,9 @@ def log_command(
             except ValidationError as exc:
                 fail(describe_validation_error(exc))
         for log in logs:
-            for symptom_id in log.symptoms:
-                if symptom_id not in ev.symptoms:
-                    fail(f"unknown symptom '{symptom_id}' (known: {', '.join(ev.symptoms)})")
-            if log.date > today():
-                fail(f"session date {log.date.isoformat()} is in the future")
-        db = open_database()
-        try:
-            with db.session() as session:
-                owner = repo.owner_id(session)
-                saved = repo.current_plan(session, owner)
-                for log in logs:
-                    repo.add_session_log(session, owner, saved.id if saved else None, log)
-        finally:
-            db.dispose()
+            services.check_log(log, ev, today())
+        with database() as db:
+            services.log_sessions(db, ev, logs, today())
         console.print(f"Logged {len(logs)} session(s).")
 
 

@@ -22,8 +22,9 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.prompt import Confirm, IntPrompt, Prompt
 from rich.text import Text
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from hangtime import services
 from hangtime.cli import (
     app,
     console,
@@ -37,8 +38,7 @@ from hangtime.cli import (
 )
 from hangtime.evidence import Evidence
 from hangtime.notify.buddy import BuddyAlert, BuddyContact, SmtpSettings, send_with_retries
-from hangtime.planning import Prescription, SessionLog, Tolerance
-from hangtime.screening import Caps
+from hangtime.planning import SessionLog, Tolerance
 from hangtime.session.engine import (
     CHECKLIST_TEXT,
     CheckinAnswered,
@@ -65,26 +65,6 @@ app.add_typer(buddy_app, name="buddy")
 
 OK_KEYS = {" ", "\r", "\n", "k"}
 STOP_KEYS = {"x", "q", "\x1b"}
-
-
-def session_config(
-    prescription: Prescription, caps: Caps, spotter_required: bool, checkin_interval_s: float
-) -> SessionConfig:
-    """The engine's configuration for today's prescription, bounded by the screening caps."""
-    return SessionConfig(
-        angle_deg=min(prescription.angle_deg, caps.max_angle_deg),
-        hold_s=prescription.hold_s,
-        sets=prescription.sets,
-        set_rest_s=prescription.rest_s,
-        oscillation_down_s=prescription.oscillation_down_s,
-        oscillation_up_s=prescription.oscillation_up_s,
-        rest_near_horizontal_s=prescription.rest_near_horizontal_s,
-        cap_hold_s=caps.max_hold_s,
-        cap_angle_deg=caps.max_angle_deg,
-        max_tilt_rate_deg_s=caps.max_tilt_rate_deg_s,
-        spotter_required=spotter_required,
-        checkin_interval_s=checkin_interval_s,
-    )
 
 
 def symptom_advice(ev: Evidence) -> Any:
@@ -250,16 +230,6 @@ def handle_interrupted(db: Database, owner: int, ev: Evidence) -> None:
             repo.add_session_log(session, owner, info["plan_id"], log, origin="interrupted")
 
 
-def sessions_count(db: Database, owner: int, since: dt.datetime | None = None) -> int:
-    with db.session() as session:
-        query = select(func.count(SessionRecord.id)).where(SessionRecord.owner_id == owner)
-        if since is not None:
-            query = query.where(SessionRecord.started_at >= since)
-        else:
-            query = query.where(SessionRecord.held_s > 0)
-        return int(session.scalar(query) or 0)
-
-
 def load_buddy(db: Database, owner: int) -> tuple[BuddyContact | None, str]:
     with db.session() as session:
         profile = session.scalar(select(Profile).where(Profile.owner_id == owner))
@@ -295,30 +265,9 @@ def session_command(
             with db.session() as session:
                 owner = repo.owner_id(session)
             handle_interrupted(db, owner, ev)
-            with db.session() as session:
-                screening = repo.latest_screening(session, owner)
-                saved_plan = repo.current_plan(session, owner)
+            setup = services.prepare_session(db, today(), config_settings.checkin_interval_s)
+            week, config, spotter_required = setup.week, setup.config, setup.config.spotter_required
             day = today()
-            if screening is None or not screening.result.usable_on(day):
-                fail("no cleared, unexpired screening: run `hangtime screen` (and record any clearance) first")
-            if saved_plan is None:
-                fail("no plan yet: run `hangtime plan create`")
-            plan = saved_plan.plan
-            if plan.paused:
-                fail("your plan is paused after a red-flag symptom: see a clinician, then screen again")
-            week = plan.week_on(day)
-            if week is None:
-                fail(f"today is outside your plan ({plan.start_date.isoformat()} to {plan.end_date.isoformat()})")
-            midnight = dt.datetime.combine(day, dt.time(0, 0)).astimezone()
-            done_today = sessions_count(db, owner, since=midnight)
-            if done_today >= week.prescription.sessions_per_day:
-                fail(
-                    f"you have had {done_today} session(s) today; your plan allows {week.prescription.sessions_per_day}"
-                )
-            caps = screening.result.caps
-            spotter_required = sessions_count(db, owner) < caps.supervised_sessions
-            config = session_config(week.prescription, caps, spotter_required, config_settings.checkin_interval_s)
-
             console.print(
                 Panel(
                     f"Week {week.week}: {config.angle_deg:g} degrees, {week.prescription.sets} x {config.hold_s} s. "
@@ -344,7 +293,7 @@ def session_command(
                 )
             clock = RealClock(config_settings.session_speed)
             engine = SessionEngine(config, clock, symptom_advice(ev))
-            journal = Journal.start(db, owner, saved_plan.id, config, {"week": week.week, "speed": clock.speed})
+            journal = Journal.start(db, owner, setup.plan_id, config, {"week": week.week, "speed": clock.speed})
             view = TerminalView(engine, ev)
             speaker = Speaker(enabled=not quiet, bell=lambda: console.bell())
             smtp = SmtpSettings(
@@ -382,7 +331,7 @@ def session_command(
                 inverted_s=round(engine.held_s),
             )
             with db.session() as session:
-                repo.add_session_log(session, owner, saved_plan.id, log, origin="session")
+                repo.add_session_log(session, owner, setup.plan_id, log, origin="session")
             journal.finish("done", engine.end_reason.value if engine.end_reason else None, engine.held_s)
             reason = engine.end_reason.value if engine.end_reason else "done"
             console.print(f"Session {journal.session_id} saved: {reason}, held {engine.held_s:.0f} s.")
