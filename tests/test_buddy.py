@@ -131,7 +131,7 @@ def test_contact_validation() -> None:
 
 def test_runner_alerts_the_buddy_when_checkins_go_unanswered(http_server: str) -> None:
     """The real-clock runner (compressed 200x) turns a silent person into an HTTP alert."""
-    from hangtime.session_cli import BuddySink
+    from hangtime.notify.sink import BuddySink
 
     notes: list[tuple[str, dict[str, Any]]] = []
 

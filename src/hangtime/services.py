@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from hangtime.evidence import Evidence
+from hangtime.notify.buddy import BuddyContact
 from hangtime.planning import (
     Plan,
     PlanError,
@@ -25,7 +26,7 @@ from hangtime.planning import (
 from hangtime.screening import Answers, Caps, ClearanceRecord, ScreeningResult, check_answers, screen
 from hangtime.session.engine import SessionConfig
 from hangtime.store import Database, repo
-from hangtime.store.models import SessionRecord
+from hangtime.store.models import Profile, SessionRecord
 
 
 class ServiceError(ValueError):
@@ -171,6 +172,7 @@ def session_logs(db: Database, owner_handle: str = repo.LOCAL_OWNER) -> list[Ses
 
 @dataclass(frozen=True)
 class SessionSetup:
+    today: dt.date
     owner: int
     plan_id: int
     week: PlanWeek
@@ -235,4 +237,13 @@ def prepare_session(
     caps = screening.result.caps
     spotter_required = sessions_count(db, owner) < caps.supervised_sessions
     config = session_config(week, caps, spotter_required, checkin_interval_s)
-    return SessionSetup(owner, saved_plan.id, week, caps, config)
+    return SessionSetup(today, owner, saved_plan.id, week, caps, config)
+
+
+def load_buddy(db: Database, owner: int) -> tuple[BuddyContact | None, str]:
+    with db.session() as session:
+        profile = session.scalar(select(Profile).where(Profile.owner_id == owner))
+        if profile is None:
+            return None, ""
+        contact = BuddyContact.model_validate(profile.buddy) if profile.buddy else None
+        return contact, profile.name

@@ -37,7 +37,8 @@ from hangtime.cli import (
     today,
 )
 from hangtime.evidence import Evidence
-from hangtime.notify.buddy import BuddyAlert, BuddyContact, SmtpSettings, send_with_retries
+from hangtime.notify.buddy import BuddyAlert, BuddyContact, send_with_retries
+from hangtime.notify.sink import BuddySink
 from hangtime.planning import SessionLog, Tolerance
 from hangtime.session.engine import (
     CHECKLIST_TEXT,
@@ -65,14 +66,6 @@ app.add_typer(buddy_app, name="buddy")
 
 OK_KEYS = {" ", "\r", "\n", "k"}
 STOP_KEYS = {"x", "q", "\x1b"}
-
-
-def symptom_advice(ev: Evidence) -> Any:
-    def advice(symptom: str) -> str:
-        known = ev.symptoms.get(symptom)
-        return known.advice if known else "Come up slowly and rest near horizontal."
-
-    return advice
 
 
 class TerminalView:
@@ -119,54 +112,6 @@ class TerminalView:
             parts.append(Align.center(Text(self.warning, style="yellow")))
         parts.append(Text(f"SPACE = I'm OK    x = stop    symptoms: {symptoms}", style="dim"))
         return Panel(Group(*parts), title="Hangtime session")
-
-
-class BuddySink:
-    """Sends the buddy alert (and the all-clear) in the background; every attempt goes into the journal."""
-
-    def __init__(
-        self, contact: BuddyContact | None, person: str, journal: Journal, smtp: SmtpSettings, engine: SessionEngine
-    ):
-        self.contact = contact
-        self.person = person
-        self.journal = journal
-        self.smtp = smtp
-        self.engine = engine
-        self.wall_start = dt.datetime.now().astimezone()
-        self.tasks: set[asyncio.Task[bool]] = set()
-
-    def _wall(self, seconds: float | None) -> str | None:
-        if seconds is None:
-            return None
-        return (self.wall_start + dt.timedelta(seconds=seconds)).isoformat(timespec="seconds")
-
-    def handle(self, command: Command) -> None:
-        if command.kind not in ("alert_buddy", "buddy_all_clear"):
-            return
-        if self.contact is None:
-            self.journal.note(
-                command.at, "buddy_attempt", {"ok": False, "error": "no buddy set up (hangtime buddy set)"}
-            )
-            return
-        alert = BuddyAlert(
-            person=self.person or "Your Hangtime buddy",
-            kind="alert" if command.kind == "alert_buddy" else "all_clear",
-            on_table_since=self._wall(command.data.get("on_table_since_s", 0.0)) or "",
-            last_checkin=self._wall(command.data.get("last_checkin_s")),
-            phase=str(command.data.get("phase", self.engine.phase.value)),
-            session_id=self.journal.session_id,
-        )
-
-        def report(attempt: dict[str, Any]) -> None:
-            self.journal.note(command.at, "buddy_attempt", {**attempt, "alert": alert.kind})
-
-        task = asyncio.get_running_loop().create_task(send_with_retries(self.contact, alert, self.smtp, report))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def drain(self, timeout_s: float = 5.0) -> None:
-        if self.tasks:
-            await asyncio.wait(self.tasks, timeout=timeout_s)
 
 
 @contextlib.contextmanager
@@ -230,15 +175,6 @@ def handle_interrupted(db: Database, owner: int, ev: Evidence) -> None:
             repo.add_session_log(session, owner, info["plan_id"], log, origin="interrupted")
 
 
-def load_buddy(db: Database, owner: int) -> tuple[BuddyContact | None, str]:
-    with db.session() as session:
-        profile = session.scalar(select(Profile).where(Profile.owner_id == owner))
-        if profile is None:
-            return None, ""
-        contact = BuddyContact.model_validate(profile.buddy) if profile.buddy else None
-        return contact, profile.name
-
-
 async def run_live(runner: SessionRunner, view: TerminalView, speaker: Speaker, buddy: BuddySink, ev: Evidence) -> None:
     speaker.start()
     try:
@@ -286,24 +222,17 @@ def session_command(
                 "Pain now, 0 (none) to 10 (worst)", console=console, choices=[str(n) for n in range(11)]
             )
 
-            contact, person = load_buddy(db, owner)
+            contact, person = services.load_buddy(db, owner)
             if contact is None:
                 console.print(
                     "[yellow]No buddy is set up: nobody will be alerted if you stop answering (hangtime buddy set).[/]"
                 )
             clock = RealClock(config_settings.session_speed)
-            engine = SessionEngine(config, clock, symptom_advice(ev))
+            engine = SessionEngine(config, clock, ev.symptom_advice)
             journal = Journal.start(db, owner, setup.plan_id, config, {"week": week.week, "speed": clock.speed})
             view = TerminalView(engine, ev)
             speaker = Speaker(enabled=not quiet, bell=lambda: console.bell())
-            smtp = SmtpSettings(
-                host=config_settings.smtp_host,
-                port=config_settings.smtp_port,
-                username=config_settings.smtp_username,
-                password=config_settings.smtp_password,
-                sender=config_settings.smtp_sender,
-                starttls=config_settings.smtp_starttls,
-            )
+            smtp = config_settings.smtp()
             buddy = BuddySink(contact, person, journal, smtp, engine)
             runner = SessionRunner(engine, clock, [speaker, view, buddy], journal)
             console.print("Voice: espeak-ng" if speaker.speaking_aloud else "Voice: off (text and bell)")
@@ -387,7 +316,7 @@ def replay_command(
         except TypeError as exc:
             fail(f"bad session config: {exc}")
         try:
-            timeline = replay(config, lines, symptom_advice(evidence()))
+            timeline = replay(config, lines, evidence().symptom_advice)
         except ReplayError as exc:
             fail(f"{file}: {exc}")
         if as_json:
@@ -502,20 +431,13 @@ def buddy_test() -> None:
         try:
             with db.session() as session:
                 owner = repo.owner_id(session)
-            contact, person = load_buddy(db, owner)
+            contact, person = services.load_buddy(db, owner)
         finally:
             db.dispose()
         if contact is None:
             fail("no buddy set up: run `hangtime buddy set`")
         cfg = settings()
-        smtp = SmtpSettings(
-            host=cfg.smtp_host,
-            port=cfg.smtp_port,
-            username=cfg.smtp_username,
-            password=cfg.smtp_password,
-            sender=cfg.smtp_sender,
-            starttls=cfg.smtp_starttls,
-        )
+        smtp = cfg.smtp()
         alert = BuddyAlert(
             person or "Hangtime user", "all_clear", dt.datetime.now().isoformat(timespec="seconds"), None, "test"
         )

@@ -9,6 +9,8 @@ from platformdirs import user_data_path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hangtime.notify.buddy import SmtpSettings
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HANGTIME_", env_file=".env", extra="ignore")
@@ -27,6 +29,16 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_sender: str = "hangtime@localhost"
     smtp_starttls: bool = False
+
+    def smtp(self) -> SmtpSettings:
+        return SmtpSettings(
+            host=self.smtp_host,
+            port=self.smtp_port,
+            username=self.smtp_username,
+            password=self.smtp_password,
+            sender=self.smtp_sender,
+            starttls=self.smtp_starttls,
+        )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -79,6 +79,10 @@ class Evidence:
                 cited.append(f"protocol:{key}")
         return cited
 
+    def symptom_advice(self, symptom: str) -> str:
+        known = self.symptoms.get(symptom)
+        return known.advice if known else "Come up slowly and rest near horizontal."
+
     def alternatives_of_kind(self, kind: str) -> list[Alternative]:
         return [a for a in self.alternatives.alternatives if a.kind == kind]
 

@@ -1,0 +1,195 @@
+"""Live sessions for the web page: the engine runs on the server; the page talks to it over a WebSocket.
+
+One live session per owner. The page may reconnect and re-attach; while nobody is attached and the person is on
+the table, the engine has been told the connection was lost (a missed check-in: alarm, then the buddy alert).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hangtime.evidence import Evidence
+from hangtime.notify.buddy import BuddyContact, SmtpSettings
+from hangtime.notify.sink import BuddySink
+from hangtime.planning import SessionLog, Tolerance
+from hangtime.services import SessionSetup, load_buddy
+from hangtime.session.engine import (
+    ON_TABLE,
+    AngleReading,
+    CheckinAnswered,
+    ChecklistConfirmed,
+    Command,
+    ConnectionLost,
+    EndReason,
+    Event,
+    Phase,
+    SessionEngine,
+    StopRequested,
+    SurveySubmitted,
+    SymptomReported,
+)
+from hangtime.session.runner import RealClock, SessionRunner
+from hangtime.store import Database, repo
+from hangtime.store.journal import Journal
+
+Send = Callable[[dict[str, Any]], Any]
+
+
+@dataclass
+class LiveSession:
+    setup: SessionSetup
+    engine: SessionEngine
+    runner: SessionRunner
+    journal: Journal
+    clock: RealClock
+    task: asyncio.Task[None] | None = None
+    listeners: list[asyncio.Queue[dict[str, Any]]] = field(default_factory=list)
+    pain_before: int | None = None
+    finished: bool = False
+
+    def snapshot(self) -> dict[str, Any]:
+        engine = self.engine
+        remaining = engine.remaining_s()
+        return {
+            "type": "state",
+            "session_id": self.journal.session_id,
+            "phase": engine.phase.value,
+            "remaining_s": None if remaining is None else round(remaining, 1),
+            "held_s": round(engine.held_s, 1),
+            "target_deg": engine.config.angle_deg,
+            "cap_deg": engine.config.cap_angle_deg,
+            "angle_deg": engine.last_angle,
+            "checkin_pending": engine.checkin_asked_at is not None,
+            "alarming": engine.alarming,
+            "spotter_required": engine.config.spotter_required,
+            "end_reason": engine.end_reason.value if engine.end_reason else None,
+        }
+
+    def broadcast(self, message: dict[str, Any]) -> None:
+        for queue in self.listeners:
+            queue.put_nowait(message)
+
+
+class Broadcaster:
+    """A command sink that forwards every command to the attached pages."""
+
+    def __init__(self) -> None:
+        self.live: LiveSession | None = None
+
+    def handle(self, command: Command) -> None:
+        if self.live is not None:
+            self.live.broadcast({"type": "command", **command.as_dict()})
+
+
+class LiveSessions:
+    def __init__(self, db: Database, evidence: Evidence, speed: float, smtp: SmtpSettings) -> None:
+        self.db = db
+        self.evidence = evidence
+        self.speed = speed
+        self.smtp = smtp
+        self.sessions: dict[int, LiveSession] = {}
+
+    def current(self, owner: int) -> LiveSession | None:
+        live = self.sessions.get(owner)
+        return live if live is not None and not live.finished else None
+
+    def start(self, setup: SessionSetup, items: tuple[str, ...], pain_before: int | None) -> LiveSession:
+        clock = RealClock(self.speed)
+        engine = SessionEngine(setup.config, clock, self.evidence.symptom_advice)
+        journal = Journal.start(
+            self.db, setup.owner, setup.plan_id, setup.config, {"week": setup.week.week, "via": "web"}
+        )
+        contact, person = self._buddy(setup.owner)
+        broadcaster = Broadcaster()
+        buddy = BuddySink(contact, person, journal, self.smtp, engine)
+        runner = SessionRunner(engine, clock, [broadcaster, buddy], journal)
+        live = LiveSession(setup, engine, runner, journal, clock, pain_before=pain_before)
+        broadcaster.live = live
+        runner.on_step = lambda: live.broadcast(live.snapshot())
+        self.sessions[setup.owner] = live
+        runner.step(ChecklistConfirmed(items=items, pain_before=pain_before))
+        if engine.phase is Phase.CHECKLIST:
+            live.finished = True  # the checklist was refused; nothing started
+            journal.finish("aborted", "checklist", 0.0)
+        else:
+            live.task = asyncio.get_running_loop().create_task(runner.run())
+        return live
+
+    def _buddy(self, owner: int) -> tuple[BuddyContact | None, str]:
+        return load_buddy(self.db, owner)
+
+    def post(self, live: LiveSession, message: dict[str, Any]) -> str | None:
+        """Turn a page message into an engine event; returns an error text for a bad message."""
+        kind = message.get("type")
+        event: Event
+        if kind == "ok":
+            event = CheckinAnswered()
+        elif kind == "stop":
+            event = StopRequested()
+        elif kind == "symptom":
+            symptom = str(message.get("symptom", "other"))
+            if symptom not in self.evidence.symptoms:
+                return f"unknown symptom '{symptom}'"
+            event = SymptomReported(symptom=symptom)
+        elif kind == "angle":
+            try:
+                angle = float(message["angle_deg"])
+            except (KeyError, TypeError, ValueError):
+                return "angle_deg must be a number"
+            if not 0 <= angle <= 180:
+                return "angle_deg must be between 0 and 180"
+            event = AngleReading(angle_deg=min(angle, 90.0))
+        elif kind == "survey":
+            return self.survey(live, message)
+        else:
+            return f"unknown message type '{kind}'"
+        live.runner.post(event)
+        return None
+
+    def survey(self, live: LiveSession, message: dict[str, Any]) -> str | None:
+        engine = live.engine
+        if engine.phase is not Phase.SURVEY:
+            return "the survey comes after the session"
+        try:
+            pain_after = int(message["pain_after"])
+            tolerance = Tolerance(str(message["tolerance"]))
+        except (KeyError, TypeError, ValueError):
+            return "pain_after (0-10) and tolerance (easy, just_right, hard, painful) are required"
+        if not 0 <= pain_after <= 10:
+            return "pain_after must be 0-10"
+        symptoms = tuple(str(s) for s in message.get("symptoms", []) if str(s) in self.evidence.symptoms)
+        live.runner.step(SurveySubmitted(pain_after=pain_after, tolerance=tolerance.value, symptoms=symptoms))
+        all_symptoms = tuple(dict.fromkeys((*engine.symptoms, *symptoms)))
+        log = SessionLog(
+            date=live.setup.today,
+            completed=engine.end_reason is EndReason.COMPLETED,
+            pain_before=live.pain_before,
+            pain_after=pain_after,
+            tolerance=tolerance,
+            symptoms=tuple(s for s in all_symptoms if s in self.evidence.symptoms),
+            angle_deg=engine.max_angle_seen or engine.config.angle_deg,
+            inverted_s=round(engine.held_s),
+        )
+        with self.db.session() as session:
+            repo.add_session_log(session, live.setup.owner, live.setup.plan_id, log, origin="session")
+        live.journal.finish("done", engine.end_reason.value if engine.end_reason else None, engine.held_s)
+        live.finished = True
+        live.broadcast({"type": "finished", "end_reason": engine.end_reason.value if engine.end_reason else None})
+        return None
+
+    def detach(self, live: LiveSession, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        with contextlib.suppress(ValueError):
+            live.listeners.remove(queue)
+        if not live.listeners and not live.finished and live.engine.phase in ON_TABLE:
+            live.runner.post(ConnectionLost())
+
+    async def close(self) -> None:
+        for live in self.sessions.values():
+            if live.task is not None:
+                live.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await live.task
