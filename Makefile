@@ -20,7 +20,7 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)
-	$(BIN)/hangtime start
+	$(BIN)/hangtime serve
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests bench

@@ -401,6 +401,26 @@ def log_command(
         console.print(f"Logged {len(logs)} session(s).")
 
 
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Start the web app (embedded SQLite unless HANGTIME_DATABASE_URL says otherwise)."""
+    import uvicorn
+
+    from hangtime.web.app import create_app
+
+    with friendly_errors():
+        try:
+            web_app = create_app(settings())
+        except Exception as exc:  # an unreachable database is a setup problem, not a crash
+            fail(f"cannot start: {exc}")
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        console.print(f"Hangtime is running at [bold]http://{shown}:{port}[/]  (Ctrl+C to stop)")
+        uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: anything unexpected is reported in one line, never as a traceback."""
     command: Callable[..., Any] = app

@@ -247,3 +247,36 @@ def load_buddy(db: Database, owner: int) -> tuple[BuddyContact | None, str]:
             return None, ""
         contact = BuddyContact.model_validate(profile.buddy) if profile.buddy else None
         return contact, profile.name
+
+
+@dataclass(frozen=True)
+class ReportData:
+    profile: Profile | None
+    screening: repo.SavedScreening | None
+    clearances: list[ClearanceRecord]
+    plan: CurrentPlan | None
+    logs: list[SessionLog]
+
+
+def report_data(db: Database, owner_handle: str = repo.LOCAL_OWNER) -> ReportData:
+    """Everything a clinician's report shows, read in one unit of work."""
+    with db.session() as session:
+        owner = repo.owner_id(session, owner_handle)
+        profile = repo.get_profile(session, owner)
+        screening = repo.latest_screening(session, owner)
+        clearances = repo.clearances(session, owner)
+        saved = repo.current_plan(session, owner)
+        plan = CurrentPlan(saved.id, saved.plan, repo.plan_revisions(session, saved.id)) if saved else None
+        logs = repo.session_logs(session, owner)
+    return ReportData(profile, screening, clearances, plan, logs)
+
+
+def save_buddy(db: Database, contact: BuddyContact | None, person: str, owner_handle: str = repo.LOCAL_OWNER) -> None:
+    with db.session() as session:
+        owner = repo.owner_id(session, owner_handle)
+        profile = repo.get_profile(session, owner)
+        if profile is None:
+            raise ServiceError("no profile yet: screen first")
+        profile.buddy = contact.model_dump() if contact else None
+        if person:
+            profile.name = person

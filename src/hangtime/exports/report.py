@@ -1,0 +1,93 @@
+"""The clinician report: one Jinja template rendered to HTML (web page) and to PDF (WeasyPrint); CSV of sessions."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from hangtime.evidence import Evidence, Outcome
+from hangtime.exports import charts
+from hangtime.outcomes import pain_change, session_pain_rises
+from hangtime.screening import ScreeningResult, who_can_clear
+from hangtime.services import ReportData
+from hangtime.units import format_height, format_weight
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
+
+OUTCOME_LABELS = {
+    Outcome.CLEARED: "Cleared, within these limits",
+    Outcome.NEEDS_CLEARANCE: "Clearance needed before you invert",
+    Outcome.NOT_ADVISED: "Inversion is not advised for you",
+}
+
+
+def outcome_label(result: ScreeningResult) -> str:
+    return OUTCOME_LABELS[result.outcome]
+
+
+def make_environment() -> Environment:
+    """The one Jinja environment for the web pages and the report, with the helpers templates use."""
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    environment.globals.update(
+        format_height=format_height,
+        format_weight=format_weight,
+        who_can_clear=who_can_clear,
+        outcome_label=outcome_label,
+    )
+    return environment
+
+
+_environment = make_environment()
+
+
+def report_context(data: ReportData, evidence: Evidence, today: dt.date) -> dict[str, Any]:
+    logs = data.logs
+    return {
+        "data": data,
+        "evidence": evidence,
+        "today": today,
+        "pain": pain_change(logs),
+        "rises": session_pain_rises(logs),
+        "pain_svg": charts.pain_chart(logs) if logs else "",
+        "minutes_svg": charts.minutes_chart(logs) if logs else "",
+        "angle_svg": charts.angle_chart(logs) if logs else "",
+    }
+
+
+def report_html(data: ReportData, evidence: Evidence, today: dt.date) -> str:
+    html: str = _environment.get_template("report_document.html").render(report_context(data, evidence, today))
+    return html
+
+
+def report_pdf(data: ReportData, evidence: Evidence, today: dt.date) -> bytes:
+    from weasyprint import HTML  # imported here: it loads Pango, which only the PDF needs
+
+    pdf: bytes = HTML(string=report_html(data, evidence, today)).write_pdf()
+    return pdf
+
+
+def sessions_csv(data: ReportData) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        ["date", "completed", "pain_before", "pain_after", "tolerance", "symptoms", "angle_deg", "inverted_s"]
+    )
+    for log in data.logs:
+        writer.writerow(
+            [
+                log.date.isoformat(),
+                log.completed,
+                log.pain_before,
+                log.pain_after,
+                log.tolerance.value if log.tolerance else "",
+                ";".join(log.symptoms),
+                log.angle_deg,
+                log.inverted_s,
+            ]
+        )
+    return buffer.getvalue()
