@@ -181,11 +181,12 @@ class SessionSetup:
 
 
 def sessions_count(db: Database, owner: int, since: dt.datetime | None = None) -> int:
-    """Sessions started since `since`, or (without it) sessions in which the person actually inverted."""
+    """Sessions started since `since` (not counting ones refused at the checklist), or (without it) sessions in
+    which the person actually inverted."""
     with db.session() as session:
         query = select(func.count(SessionRecord.id)).where(SessionRecord.owner_id == owner)
         if since is not None:
-            query = query.where(SessionRecord.started_at >= since)
+            query = query.where(SessionRecord.started_at >= since, SessionRecord.status != "aborted")
         else:
             query = query.where(SessionRecord.held_s > 0)
         return int(session.scalar(query) or 0)

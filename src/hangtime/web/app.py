@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from hangtime import services
 from hangtime.evidence import Clearer, load_evidence
@@ -57,10 +57,9 @@ class PlanRequest(BaseModel):
 class ClearanceRequest(BaseModel):
     by: Clearer
     date: dt.date
-    conditions: list[str]
+    conditions: list[str] = Field(min_length=1)
     name: str | None = None
-    max_angle_deg: float | None = None
-    max_hold_s: int | None = None
+    caps: PartialCaps | None = None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -101,6 +100,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         detail = f"{where}: {first['msg']}" if where else str(first["msg"])
         return problem(422, "Invalid request", detail.replace("Value error, ", ""))
 
+    @app.exception_handler(ValidationError)
+    async def model_invalid(request: Request, exc: ValidationError) -> Response:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return problem(422, "Invalid request", f"{where}: {first['msg']}" if where else str(first["msg"]))
+
     @app.exception_handler(ServiceError)
     async def service_refused(request: Request, exc: ServiceError) -> Response:
         extra = {"screening": exc.screening.as_dict()} if exc.screening else {}
@@ -138,9 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/api/clearances", tags=["screening"])
     def api_clearance(body: ClearanceRequest) -> dict[str, Any]:
-        caps = PartialCaps(max_angle_deg=body.max_angle_deg, max_hold_s=body.max_hold_s)
         record = ClearanceRecord(
-            by=body.by, date=body.date, conditions=tuple(body.conditions), name=body.name, caps=caps
+            by=body.by, date=body.date, conditions=tuple(body.conditions), name=body.name, caps=body.caps
         )
         return services.record_clearance(db, evidence, record, today()).as_dict()
 
