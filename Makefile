@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,11 +27,18 @@ lint: $(STAMP_TEST)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy --strict src/hangtime
 
-test: lint
+# Browser tests drive Debian's chromium (never a browser download of Playwright's own).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
+	  || echo "warning: chromium could not be installed: the browser tests will skip"; }
+
+test: lint browser
 	$(BIN)/pytest
 
 bench: $(STAMP_TEST)
 	$(BIN)/python bench/bench_session.py
+	$(BIN)/python bench/bench_web.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

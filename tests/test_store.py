@@ -8,6 +8,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from hangtime.evidence import load_evidence
+from hangtime.outcomes import summarize_days
+from hangtime.planning import SessionLog, Tolerance
 from hangtime.screening import Answers, screen
 from hangtime.store import Database, repo
 from hangtime.store.models import Base
@@ -37,6 +39,21 @@ def exercise(url: str) -> None:
             assert saved.answers == answers
             profile = repo.get_profile(session, owner)
             assert profile is not None and profile.height_cm == answers.height_cm
+        logs = [
+            SessionLog(date=TODAY, pain_before=6, pain_after=4, angle_deg=20, inverted_s=60),
+            SessionLog(date=TODAY, pain_before=4, pain_after=None, angle_deg=30, inverted_s=90, symptoms=("nausea",)),
+            SessionLog(date=TODAY + dt.timedelta(days=2), completed=False, tolerance=Tolerance.HARD),
+        ]
+        with db.session() as session:
+            owner = repo.owner_id(session)
+            for log in logs:
+                repo.add_session_log(session, owner, None, log)
+        with db.session() as session:
+            owner = repo.owner_id(session)
+            assert repo.session_logs(session, owner) == logs
+            assert repo.daily_summaries(session, owner) == summarize_days(logs), "SQL and Python agree"
+            assert repo.pain_before_scores(session, owner) == [6, 4]
+            assert repo.recent_session_logs(session, owner, 1) == [logs[2]]
     finally:
         db.dispose()
     # Migrating again is a no-op.

@@ -21,9 +21,47 @@ class PainChange:
     direction: str  # "better", "worse", "no important change", or "not enough data"
 
 
-def pain_change(logs: list[SessionLog], window: int = 3) -> PainChange:
+@dataclass(frozen=True)
+class DaySummary:
+    """One day of sessions, as the charts plot it."""
+
+    day: dt.date
+    sessions: int
+    pain_before: float | None
+    pain_after: float | None
+    angle_deg: float | None
+    inverted_s: int
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def summarize_days(logs: list[SessionLog]) -> list[DaySummary]:
+    """Per-day means and totals (the store computes the same in SQL for long histories)."""
+    by_day: dict[dt.date, list[SessionLog]] = defaultdict(list)
+    for log in logs:
+        by_day[log.date].append(log)
+    return [
+        DaySummary(
+            day=day,
+            sessions=len(day_logs),
+            pain_before=_mean([float(x.pain_before) for x in day_logs if x.pain_before is not None]),
+            pain_after=_mean([float(x.pain_after) for x in day_logs if x.pain_after is not None]),
+            angle_deg=_mean([x.angle_deg for x in day_logs if x.angle_deg is not None]),
+            inverted_s=sum(x.inverted_s or 0 for x in day_logs),
+        )
+        for day, day_logs in sorted(by_day.items())
+    ]
+
+
+def pain_scores(logs: list[SessionLog]) -> list[int]:
+    """Pain before each session, in date order: the series the minimal important change is judged on."""
+    return [log.pain_before for log in sorted(logs, key=lambda log: log.date) if log.pain_before is not None]
+
+
+def pain_change(scores: list[int], window: int = 3) -> PainChange:
     """Baseline = mean pain before the first `window` sessions; latest = mean of the last `window`."""
-    scores = [log.pain_before for log in sorted(logs, key=lambda log: log.date) if log.pain_before is not None]
     if len(scores) < 2:
         return PainChange(None, None, None, False, "not enough data")
     size = min(window, len(scores) // 2)
@@ -36,12 +74,12 @@ def pain_change(logs: list[SessionLog], window: int = 3) -> PainChange:
     return PainChange(round(baseline, 2), round(latest, 2), round(change, 2), important, direction)
 
 
-def minutes_per_week(logs: list[SessionLog]) -> list[tuple[dt.date, float]]:
+def minutes_per_week(days: list[DaySummary]) -> list[tuple[dt.date, float]]:
     """Minutes held inverted per ISO week (the Monday of the week)."""
     weeks: dict[dt.date, float] = defaultdict(float)
-    for log in logs:
-        monday = log.date - dt.timedelta(days=log.date.weekday())
-        weeks[monday] += (log.inverted_s or 0) / 60
+    for summary in days:
+        monday = summary.day - dt.timedelta(days=summary.day.weekday())
+        weeks[monday] += summary.inverted_s / 60
     return sorted(weeks.items())
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from hangtime.evidence import Evidence
 from hangtime.notify.buddy import BuddyContact
+from hangtime.outcomes import DaySummary
 from hangtime.planning import (
     Plan,
     PlanError,
@@ -168,6 +169,26 @@ def log_sessions(
 def session_logs(db: Database, owner_handle: str = repo.LOCAL_OWNER) -> list[SessionLog]:
     with db.session() as session:
         return repo.session_logs(session, repo.owner_id(session, owner_handle))
+
+
+@dataclass(frozen=True)
+class HistorySummary:
+    count: int
+    recent: list[SessionLog]
+    days: list[DaySummary]
+    pain_scores: list[int]
+
+
+def history_summary(db: Database, recent: int = 50, owner_handle: str = repo.LOCAL_OWNER) -> HistorySummary:
+    """What the history page shows, aggregated in the database so long histories stay fast."""
+    with db.session() as session:
+        owner = repo.owner_id(session, owner_handle)
+        return HistorySummary(
+            count=repo.session_log_count(session, owner),
+            recent=repo.recent_session_logs(session, owner, recent),
+            days=repo.daily_summaries(session, owner),
+            pain_scores=repo.pain_before_scores(session, owner),
+        )
 
 
 @dataclass(frozen=True)

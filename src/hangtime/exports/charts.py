@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from collections import defaultdict
 
@@ -12,8 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from hangtime.outcomes import PAIN_MIC_POINTS, minutes_per_week
-from hangtime.planning import SessionLog
+from hangtime.outcomes import PAIN_MIC_POINTS, DaySummary, minutes_per_week
 
 
 def _num(days: list[dt.date]) -> list[float]:
@@ -29,21 +29,27 @@ def _svg(figure: Figure) -> str:
     return buffer.getvalue()
 
 
-def _daily_mean(logs: list[SessionLog], field: str) -> tuple[list[dt.date], list[float]]:
+MAX_POINTS = 120  # beyond this many days, plot weekly means: the chart stays readable and fast
+
+
+def _series(days: list[DaySummary], field: str) -> tuple[list[dt.date], list[float]]:
+    """A field's daily values, or weekly means (keyed by Monday) when the history is long."""
+    weekly = len(days) > MAX_POINTS
     values: dict[dt.date, list[float]] = defaultdict(list)
-    for log in logs:
-        value = getattr(log, field)
+    for summary in days:
+        value = getattr(summary, field)
         if value is not None:
-            values[log.date].append(float(value))
-    days = sorted(values)
-    return days, [sum(values[d]) / len(values[d]) for d in days]
+            key = summary.day - dt.timedelta(days=summary.day.weekday()) if weekly else summary.day
+            values[key].append(float(value))
+    keys = sorted(values)
+    return keys, [sum(values[k]) / len(values[k]) for k in keys]
 
 
-def pain_chart(logs: list[SessionLog]) -> str:
+def pain_chart(days: list[DaySummary]) -> str:
     """Pain before and after (daily means) with the 2-point minimal important change around the baseline."""
     figure, axes = plt.subplots(figsize=(7, 3))
-    before_days, before = _daily_mean(logs, "pain_before")
-    after_days, after = _daily_mean(logs, "pain_after")
+    before_days, before = _series(days, "pain_before")
+    after_days, after = _series(days, "pain_after")
     if before:
         axes.plot(_num(before_days), before, "o-", label="pain before", color="#1f4e79")
         baseline = sum(before[:3]) / len(before[:3])
@@ -65,8 +71,8 @@ def pain_chart(logs: list[SessionLog]) -> str:
     return _svg(figure)
 
 
-def minutes_chart(logs: list[SessionLog]) -> str:
-    weeks = minutes_per_week(logs)
+def minutes_chart(days: list[DaySummary]) -> str:
+    weeks = minutes_per_week(days)
     figure, axes = plt.subplots(figsize=(7, 2.6))
     axes.bar(_num([w for w, _ in weeks]), [m for _, m in weeks], width=5, color="#2e7d32")
     axes.set_ylabel("minutes")
@@ -76,13 +82,31 @@ def minutes_chart(logs: list[SessionLog]) -> str:
     return _svg(figure)
 
 
-def angle_chart(logs: list[SessionLog]) -> str:
-    days, angles = _daily_mean(logs, "angle_deg")
+def angle_chart(days: list[DaySummary]) -> str:
+    when, angles = _series(days, "angle_deg")
     figure, axes = plt.subplots(figsize=(7, 2.6))
-    axes.step(_num(days), angles, where="post", color="#6a1b9a")
+    axes.step(_num(when), angles, where="post", color="#6a1b9a")
     axes.set_ylim(0, 90)
     axes.set_ylabel("degrees below horizontal")
     axes.set_title("Angle progression")
     axes.xaxis_date()
     figure.autofmt_xdate()
     return _svg(figure)
+
+
+def all_charts(days: list[DaySummary]) -> dict[str, str]:
+    """The three history charts as SVG text, keyed as the templates use them (empty without data)."""
+    return dict(_cached_charts(tuple(days)))
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_charts(days: tuple[DaySummary, ...]) -> tuple[tuple[str, str], ...]:
+    # Drawing costs ~0.2 s a chart; the same history (no new session) is drawn once.
+    if not days:
+        return (("pain_svg", ""), ("minutes_svg", ""), ("angle_svg", ""))
+    listed = list(days)
+    return (
+        ("pain_svg", pain_chart(listed)),
+        ("minutes_svg", minutes_chart(listed)),
+        ("angle_svg", angle_chart(listed)),
+    )

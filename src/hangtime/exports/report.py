@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hangtime.evidence import Evidence, Outcome
 from hangtime.exports import charts
-from hangtime.outcomes import pain_change, session_pain_rises
+from hangtime.outcomes import pain_change, pain_scores, session_pain_rises, summarize_days
 from hangtime.screening import ScreeningResult, who_can_clear
 from hangtime.services import ReportData
 from hangtime.units import format_height, format_weight
@@ -51,11 +51,9 @@ def report_context(data: ReportData, evidence: Evidence, today: dt.date) -> dict
         "data": data,
         "evidence": evidence,
         "today": today,
-        "pain": pain_change(logs),
+        "pain": pain_change(pain_scores(logs)),
         "rises": session_pain_rises(logs),
-        "pain_svg": charts.pain_chart(logs) if logs else "",
-        "minutes_svg": charts.minutes_chart(logs) if logs else "",
-        "angle_svg": charts.angle_chart(logs) if logs else "",
+        **charts.all_charts(summarize_days(logs)),
     }
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
+from hangtime.outcomes import DaySummary
 from hangtime.planning import Plan, Revision, SessionLog, Tolerance
 from hangtime.screening import Answers, ClearanceRecord, ScreeningResult
 from hangtime.store.models import (
@@ -204,13 +207,23 @@ def add_session_log(session: Session, owner: int, plan_id: int | None, log: Sess
     return record.id
 
 
-def session_logs(session: Session, owner: int, plan_id: int | None = None) -> list[SessionLog]:
-    query = select(SessionLogRecord).where(SessionLogRecord.owner_id == owner)
-    if plan_id is not None:
-        query = query.where(SessionLogRecord.plan_id == plan_id)
-    rows = session.scalars(query.order_by(SessionLogRecord.session_date, SessionLogRecord.id))
+def _log_columns(query: Select[Any]) -> Select[Any]:
+    return query.with_only_columns(
+        SessionLogRecord.session_date,
+        SessionLogRecord.completed,
+        SessionLogRecord.pain_before,
+        SessionLogRecord.pain_after,
+        SessionLogRecord.tolerance,
+        SessionLogRecord.symptoms,
+        SessionLogRecord.angle_deg,
+        SessionLogRecord.inverted_s,
+    )
+
+
+def _to_logs(rows: Iterable[Row[Any]]) -> list[SessionLog]:
+    # Rows were validated when they were written: construct without validating them again.
     return [
-        SessionLog(
+        SessionLog.model_construct(
             date=r.session_date,
             completed=r.completed,
             pain_before=r.pain_before,
@@ -221,4 +234,60 @@ def session_logs(session: Session, owner: int, plan_id: int | None = None) -> li
             inverted_s=r.inverted_s,
         )
         for r in rows
+    ]
+
+
+def session_logs(session: Session, owner: int, plan_id: int | None = None) -> list[SessionLog]:
+    query = select(SessionLogRecord).where(SessionLogRecord.owner_id == owner)
+    if plan_id is not None:
+        query = query.where(SessionLogRecord.plan_id == plan_id)
+    return _to_logs(session.execute(_log_columns(query).order_by(SessionLogRecord.session_date, SessionLogRecord.id)))
+
+
+def recent_session_logs(session: Session, owner: int, limit: int) -> list[SessionLog]:
+    """The newest `limit` sessions, newest first."""
+    query = select(SessionLogRecord).where(SessionLogRecord.owner_id == owner)
+    newest_first = (SessionLogRecord.session_date.desc(), SessionLogRecord.id.desc())
+    ordered = _log_columns(query).order_by(*newest_first).limit(limit)
+    return _to_logs(session.execute(ordered))
+
+
+def session_log_count(session: Session, owner: int) -> int:
+    return int(session.scalar(select(func.count(SessionLogRecord.id)).where(SessionLogRecord.owner_id == owner)) or 0)
+
+
+def pain_before_scores(session: Session, owner: int) -> list[int]:
+    query = (
+        select(SessionLogRecord.pain_before)
+        .where(SessionLogRecord.owner_id == owner, SessionLogRecord.pain_before.is_not(None))
+        .order_by(SessionLogRecord.session_date, SessionLogRecord.id)
+    )
+    return [int(score) for score in session.scalars(query) if score is not None]
+
+
+def daily_summaries(session: Session, owner: int) -> list[DaySummary]:
+    """Per-day means and totals computed by the database (see outcomes.summarize_days for the same in Python)."""
+    query = (
+        select(
+            SessionLogRecord.session_date,
+            func.count(SessionLogRecord.id),
+            func.avg(SessionLogRecord.pain_before),
+            func.avg(SessionLogRecord.pain_after),
+            func.avg(SessionLogRecord.angle_deg),
+            func.coalesce(func.sum(SessionLogRecord.inverted_s), 0),
+        )
+        .where(SessionLogRecord.owner_id == owner)
+        .group_by(SessionLogRecord.session_date)
+        .order_by(SessionLogRecord.session_date)
+    )
+    return [
+        DaySummary(
+            day=day,
+            sessions=int(count),
+            pain_before=None if before is None else float(before),
+            pain_after=None if after is None else float(after),
+            angle_deg=None if angle is None else float(angle),
+            inverted_s=int(inverted),
+        )
+        for day, count, before, after, angle, inverted in session.execute(query)
     ]

@@ -28,7 +28,7 @@ from hangtime.exports.calendar import plan_calendar
 from hangtime.exports.fhir import fhir_bundle
 from hangtime.exports.report import make_environment, report_context, report_pdf, sessions_csv
 from hangtime.notify.buddy import BuddyContact
-from hangtime.outcomes import pain_change
+from hangtime.outcomes import pain_change, pain_scores
 from hangtime.planning import Mode, PlanError, Preferences, SessionLog
 from hangtime.screening import Answers, AnswersError, BloodPressure, ClearanceRecord
 from hangtime.services import ServiceError
@@ -180,7 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/api/history", tags=["sessions"])
     def api_history() -> dict[str, Any]:
         logs = services.session_logs(db)
-        change = pain_change(logs)
+        change = pain_change(pain_scores(logs))
         return {"sessions": [log.model_dump(mode="json") for log in logs], "pain_change": change.__dict__}
 
     @app.get("/api/export/fhir", tags=["exports"])
@@ -493,14 +493,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/history", response_class=HTMLResponse, include_in_schema=False)
     def history(request: Request) -> HTMLResponse:
-        logs = services.session_logs(db)
+        summary = services.history_summary(db, recent=50)
         context: dict[str, Any] = {
-            "logs": logs[-50:][::-1],
-            "count": len(logs),
-            "pain": pain_change(logs),
-            "pain_svg": charts.pain_chart(logs) if logs else "",
-            "minutes_svg": charts.minutes_chart(logs) if logs else "",
-            "angle_svg": charts.angle_chart(logs) if logs else "",
+            "logs": summary.recent,
+            "count": summary.count,
+            "pain": pain_change(summary.pain_scores),
+            **charts.all_charts(summary.days),
         }
         return page(request, "history.html", **context)
 

@@ -83,8 +83,24 @@
     const angle = Math.max(0, Math.min(90, Math.abs(event.beta - beta0)));
     $("measured").textContent = Math.round(angle);
     $("sensor-status").textContent = "Measured angle: " + Math.round(angle) + "°";
-    const now = Date.now();
-    if (phase !== "checklist" && now - lastSent > 400) { lastSent = now; send({ type: "angle", angle_deg: angle }); }
+    sendAngle(angle);
+  }
+  // At most ~2 readings a second, but the latest reading is always sent (sensors go quiet when still).
+  let pendingAngle = null;
+  let trailing = null;
+  function sendAngle(angle) {
+    if (phase === "checklist") return;
+    pendingAngle = angle;
+    const wait = 400 - (Date.now() - lastSent);
+    if (wait <= 0) flushAngle();
+    else if (trailing === null) trailing = setTimeout(flushAngle, wait);
+  }
+  function flushAngle() {
+    trailing = null;
+    if (pendingAngle === null) return;
+    lastSent = Date.now();
+    send({ type: "angle", angle_deg: pendingAngle });
+    pendingAngle = null;
   }
   window.addEventListener("deviceorientation", onOrientation);
   $("calibrate").addEventListener("click", async () => {

@@ -1,0 +1,106 @@
+"""Web server benchmarks on SQLite: logging a session (POST /api/log) and loading the history page with 10,000
+sessions in the store. A real uvicorn server on loopback, one client, figures from this one run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from hangtime.planning import SessionLog, Tolerance
+from hangtime.settings import Settings
+from hangtime.store import Database, repo
+from hangtime.web.app import create_app
+
+SESSIONS = 10_000
+
+
+def seed(url: str) -> None:
+    db = Database(url)
+    rng = random.Random(7)
+    start = dt.date(2024, 1, 1)
+    with db.session() as session:
+        owner = repo.owner_id(session)
+        for index in range(SESSIONS):
+            before = rng.randint(2, 8)
+            log = SessionLog(
+                date=start + dt.timedelta(days=index // 10),
+                pain_before=before,
+                pain_after=max(0, before - rng.randint(-1, 3)),
+                tolerance=rng.choice(list(Tolerance)),
+                angle_deg=float(20 + (index // 70) % 40),
+                inverted_s=rng.randint(60, 300),
+            )
+            repo.add_session_log(session, owner, None, log)
+    db.dispose()
+
+
+def measure(client: httpx.Client, method: str, path: str, runs: int, **kwargs: object) -> dict[str, float]:
+    timings = []
+    started = time.perf_counter()
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        response = client.request(method, path, **kwargs)  # type: ignore[arg-type]
+        timings.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code < 400, response.text
+    elapsed = time.perf_counter() - started
+    ordered = sorted(timings)
+    return {
+        "runs": runs,
+        "p50_ms": statistics.median(timings),
+        "p95_ms": ordered[int(0.95 * (runs - 1))],
+        "per_s": runs / elapsed,
+    }
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        data = Path(directory)
+        url = f"sqlite:///{data / 'hangtime.db'}"
+        seed(url)
+        app = create_app(Settings(data_dir=data, today=dt.date(2026, 11, 23)))
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            body = {"date": "2026-11-23", "pain_before": 5, "pain_after": 4, "tolerance": "easy"}
+            log = measure(client, "POST", "/api/log", 300, json=body)
+            cold: list[float] = []
+            for _ in range(10):  # a new session, then the page: the charts are drawn afresh
+                client.post("/api/log", json=body)
+                t0 = time.perf_counter()
+                client.get("/history").raise_for_status()
+                cold.append((time.perf_counter() - t0) * 1000)
+            history = measure(client, "GET", "/history", 20)
+            api_history = measure(client, "GET", "/api/history", 20)
+        server.should_exit = True
+        thread.join(timeout=10)
+    print(f"Web server benchmark (SQLite, uvicorn on loopback, one client, {SESSIONS:,} sessions in the store)")
+    drawn = f"p50 {statistics.median(cold):.1f} ms, max {max(cold):.1f} ms"
+    print(f"  GET /history right after a new session (charts drawn): {drawn} (10 requests)")
+    for name, figures in (
+        ("POST /api/log", log),
+        ("GET /history again (charts cached)", history),
+        ("GET /api/history (JSON, every session)", api_history),
+    ):
+        print(
+            f"  {name}: p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, "
+            f"{figures['per_s']:.1f} requests/s ({figures['runs']:.0f} requests)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""The whole journey in Debian's Chromium, driven by Playwright.
+
+Onboarding -> screening -> plan -> a short session (check-in, tilt read from a device-orientation override,
+too-steep warning, symptom stop) -> survey -> history -> report.
+
+Screenshots go to docs/screenshots/ (shown in the README) and test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from hangtime.settings import Settings
+from hangtime.web.app import create_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "docs" / "screenshots"
+ARTIFACTS = ROOT / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    app = create_app(Settings(data_dir=tmp_path / "data", session_speed=10, checkin_interval_s=30))
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert instance.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+def tilt(cdp: object, beta_deg: float) -> None:
+    """Device-orientation override over the Chrome DevTools Protocol (orientation sensors as a quaternion)."""
+    half = math.radians(beta_deg) / 2
+    reading = {"quaternion": {"x": math.sin(half), "y": 0, "z": 0, "w": math.cos(half)}}
+    for sensor in ("relative-orientation", "absolute-orientation"):
+        cdp.send("Emulation.setSensorOverrideReadings", {"type": sensor, "reading": reading})  # type: ignore[attr-defined]
+
+
+def shot(page: object, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)  # type: ignore[attr-defined]
+    shutil.copy(SHOTS / f"{name}.png", ARTIFACTS / f"{name}.png")
+
+
+def test_full_journey_in_chromium(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 1000, "height": 900})
+        page = context.new_page()
+        page.goto(server + "/")
+        page.get_by_role("link", name="Start").click()
+
+        page.get_by_label("Your name").fill("Alex")
+        page.get_by_label("Age in years").fill("52")
+        page.get_by_label("Height").fill("5 ft 9 in")
+        page.get_by_label("Weight").fill("abc")
+        page.get_by_role("button", name="Save and continue").click()
+        expect(page.locator("#weight-error")).to_contain_text("cannot read weight")
+        page.get_by_label("Weight").fill("176 lb")
+        shot(page, "onboarding")
+        page.get_by_role("button", name="Save and continue").click()
+
+        expect(page.get_by_role("heading", name="Screening questions")).to_be_visible()
+        page.get_by_label("Do you have knee pain or a knee problem?").check()
+        shot(page, "screening")
+        page.get_by_role("button", name="See my result").click()
+        expect(page.locator("#outcome")).to_have_text("Cleared, within these limits")
+        expect(page.locator("#caps")).to_contain_text("45 degrees")
+        shot(page, "result")
+
+        page.get_by_role("link", name="Make my plan").click()
+        page.get_by_role("button", name="Make my plan").click()
+        expect(page.locator("#today-prescription")).to_contain_text("20 degrees")
+        shot(page, "plan")
+        page.get_by_role("button", name="Review finished weeks").click()
+        expect(page.locator("#review")).to_contain_text("Nothing to review yet")
+
+        page.get_by_role("link", name="Start today's session").click()
+        cdp = context.new_cdp_session(page)
+        for sensor in ("relative-orientation", "absolute-orientation"):
+            cdp.send("Emulation.setSensorOverrideEnabled", {"enabled": True, "type": sensor})
+        tilt(cdp, 0)
+        expect(page.locator("#sensor-status")).to_contain_text("Sensor found")
+        page.get_by_role("button", name="Calibrate").click()
+        expect(page.locator("#sensor-status")).to_contain_text("Calibrated")
+        for box in page.locator("input[name=items]").all():
+            box.check()
+        page.locator("#pain-before").select_option("4")
+        page.get_by_role("button", name="Start session").click()
+        expect(page.locator("#phase")).to_have_text("TILTING")
+
+        tilt(cdp, 20)
+        expect(page.locator("#phase")).to_have_text("HOLDING")
+        expect(page.locator("#measured")).to_have_text("20")
+        tilt(cdp, 40)
+        expect(page.locator("#warning")).to_contain_text("Steeper than prescribed: 40")
+        shot(page, "session")
+        tilt(cdp, 20)
+
+        expect(page.locator("#banner")).to_contain_text("Check-in", timeout=15000)
+        page.locator("#ok").click()
+        expect(page.locator("#banner")).to_have_text("")
+        page.get_by_role("button", name="Dizziness (d)").click()
+        expect(page.locator("#phase")).to_have_text("RETURNING")
+        tilt(cdp, 2)
+        expect(page.locator("#phase")).to_have_text("RESTING")
+        deadline = time.monotonic() + 60
+        while page.locator("#survey").is_hidden() and time.monotonic() < deadline:
+            if page.locator("#banner").inner_text().strip():
+                page.keyboard.press("Space")
+            page.wait_for_timeout(100)
+        expect(page.locator("#survey")).to_be_visible()
+        page.locator("#pain-after").select_option("5")
+        page.get_by_label("Hard").check()
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator("#finished-text")).to_contain_text("symptom")
+
+        page.get_by_role("link", name="See your history").click()
+        expect(page.locator("#pain-chart svg")).to_be_visible()
+        expect(page.locator("#pain-summary")).to_contain_text("1 session.")
+        shot(page, "history")
+
+        page.goto(server + "/report")
+        expect(page.get_by_role("heading", name="Hangtime report")).to_be_visible()
+        shot(page, "report")
+        pdf = page.request.get(server + "/report.pdf")
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.body().startswith(b"%PDF")
+        (ARTIFACTS / "report.pdf").write_bytes(pdf.body())
+        browser.close()
