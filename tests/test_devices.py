@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 import time
@@ -95,7 +96,8 @@ async def main():
     await asyncio.sleep(2.5)
     while True:
         if phase == "oscillating":
-            await supervisor.move_to(10); await asyncio.sleep(1.0); await supervisor.move_to(40); await asyncio.sleep(1.0)
+            await supervisor.move_to(10); await asyncio.sleep(1.0)
+            await supervisor.move_to(40); await asyncio.sleep(1.0)
         else:
             await asyncio.sleep(0.1)
 asyncio.run(main())
@@ -157,10 +159,8 @@ async def run_scenario(fault: str, phase: str) -> float:
             if oscillate is not None:
                 oscillate.cancel()
             if supervisor.fault is None and not sim.upright:
-                try:
+                with contextlib.suppress(TableError):
                     await supervisor.return_upright()
-                except TableError:
-                    pass
         assert await wait_until(lambda: sim.upright, BOUND_S + 5), f"{fault} while {phase}: still at {sim.angle:.1f}"
         return time.monotonic() - started
     finally:
@@ -204,10 +204,8 @@ class SupervisorMachine(RuleBasedStateMachine):
         self.loop.run_until_complete(self.supervisor.start())
 
     def run(self, coroutine: object) -> None:
-        try:
+        with contextlib.suppress(TableError):
             self.loop.run_until_complete(coroutine)  # type: ignore[arg-type]
-        except TableError:
-            pass
 
     @rule(angle=st.floats(-50, 200, allow_nan=False), rate=st.none() | st.floats(-5, 100, allow_nan=False))
     def move(self, angle: float, rate: float | None) -> None:
