@@ -39,6 +39,7 @@ test: lint browser
 bench: $(STAMP_TEST)
 	$(BIN)/python bench/bench_session.py
 	$(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/bench_table.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -130,3 +130,37 @@ def test_killed_session_is_marked_interrupted_and_keeps_its_events(planned: dict
     assert interrupted["status"] == "interrupted"
     after = runner.invoke(app, ["session", "export", str(running["id"])]).stdout.splitlines()
     assert after[1:] == before[1:], "no event was lost"
+
+
+def test_session_on_the_simulated_motorized_table(planned: dict[str, str], runner: CliRunner, tmp_path: Path) -> None:
+    env = {**planned, "HANGTIME_SESSION_SPEED": "4"}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "hangtime", "session", "--quiet", "--table", "sim"],
+        env=env,
+        dimensions=(60, 120),
+        timeout=TIMEOUT,
+        encoding="utf-8",
+    )
+    confirm_checklist(child)
+    child.expect("Table: hangtime-sim")
+    child.expect("TILTING")
+    child.expect("HOLDING")  # reached by the table's own angle reading, no key pressed
+    child.send("x")
+    child.expect("RETURNING")
+    while child.expect(["Check-in: press OK", "Please answer", "Pain now"]) < 2:
+        child.send(" ")
+    child.sendline("2")
+    child.expect("How was it")
+    child.sendline("just_right")
+    child.expect("symptoms")
+    child.sendline("n")
+    child.expect("saved: stopped")
+    child.expect(pexpect.EOF)
+    child.close()
+    [session] = sessions(runner)
+    exported = runner.invoke(app, ["session", "export", str(session["id"])]).stdout.splitlines()[1:]
+    events = [json.loads(line) for line in exported]
+    angles = [e["angle_deg"] for e in events if e["event"] == "angle_reading"]
+    assert max(angles) >= 15, "the table reported its angle during the hold"
+    assert angles[-1] <= 10, "and its return near horizontal"

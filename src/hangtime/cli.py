@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from hangtime import render, services
+from hangtime.devices.driver import TableError
 from hangtime.evidence import Clearer, Evidence, EvidenceError, Outcome, load_evidence
 from hangtime.evidence.models import PartialCaps
 from hangtime.exports.calendar import plan_calendar
@@ -71,7 +72,7 @@ def friendly_errors() -> Iterator[None]:
             render.screening_result(err_console, exc.screening, evidence())
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    except (AnswersError, UnitError, EvidenceError, PlanError) as exc:
+    except (AnswersError, UnitError, EvidenceError, PlanError, TableError) as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except ValidationError as exc:
@@ -419,6 +420,43 @@ def serve_command(
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         console.print(f"Hangtime is running at [bold]http://{shown}:{port}[/]  (Ctrl+C to stop)")
         uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
+@app.command("table-sim")
+def table_sim_command(
+    port: Annotated[int, typer.Option(help="TCP port to listen on (loopback).")] = 7070,
+    fault: Annotated[list[str] | None, typer.Option(help="Start with a fault switched on (repeatable).")] = None,
+) -> None:
+    """Run the simulated motorized table (Hangtime table protocol v1) on a TCP port."""
+    import asyncio
+
+    from hangtime.devices.simulator import FAULTS, SimulatorServer, TableSimulator
+
+    with friendly_errors():
+        unknown = [f for f in fault or [] if f not in FAULTS]
+        if unknown:
+            fail(f"unknown fault '{unknown[0]}' (known: {', '.join(FAULTS)})")
+        simulator = TableSimulator(faults=set(fault or []))
+
+        async def serve() -> None:
+            server = SimulatorServer(simulator, port=port)
+            try:
+                await server.start()
+            except OSError as exc:
+                fail(f"cannot listen on port {port}: {exc.strerror}")
+            console.print(f"Simulated table on tcp://127.0.0.1:{server.port} (Ctrl+C to stop)")
+            try:
+                while True:
+                    await asyncio.sleep(1)
+                    console.print(
+                        f"angle {simulator.angle:5.1f}  target {simulator.target:5.1f}  "
+                        f"estop {simulator.estop}  fault {simulator.fault}",
+                        highlight=False,
+                    )
+            finally:
+                await server.close()
+
+        asyncio.run(serve())
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,6 +36,7 @@ from hangtime.cli import (
     settings,
     today,
 )
+from hangtime.devices.bridge import TableBridge, open_table
 from hangtime.evidence import Evidence
 from hangtime.notify.buddy import BuddyAlert, BuddyContact, send_with_retries
 from hangtime.notify.sink import BuddySink
@@ -189,6 +190,9 @@ async def run_live(runner: SessionRunner, view: TerminalView, speaker: Speaker, 
 def session_command(
     ctx: typer.Context,
     quiet: Annotated[bool, typer.Option("--quiet", help="No voice and no bell: text only.")] = False,
+    table: Annotated[
+        str | None, typer.Option(help="A motorized table: sim, tcp://HOST:PORT or serial:///dev/ttyX[?baud=N].")
+    ] = None,
 ) -> None:
     """Run today's prescription as a guided, timed session with check-ins and a buddy alert."""
     if ctx.invoked_subcommand is not None:
@@ -238,8 +242,24 @@ def session_command(
             console.print("Voice: espeak-ng" if speaker.speaking_aloud else "Voice: off (text and bell)")
 
             async def main() -> None:
-                runner.step(ChecklistConfirmed(items=tuple(items), pain_before=pain_before))
-                await run_live(runner, view, speaker, buddy, ev)
+                if table is None:
+                    runner.step(ChecklistConfirmed(items=tuple(items), pain_before=pain_before))
+                    await run_live(runner, view, speaker, buddy, ev)
+                    return
+                supervisor, simulator = await open_table(table, config.cap_angle_deg, config.max_tilt_rate_deg_s)
+                bridge = TableBridge(supervisor, runner)
+                runner.sinks.append(bridge)
+                assert supervisor.device is not None
+                console.print(f"Table: {supervisor.device.model}, up to {supervisor.device.max_angle_deg:g} degrees")
+                try:
+                    bridge.start()
+                    runner.step(ChecklistConfirmed(items=tuple(items), pain_before=pain_before))
+                    await run_live(runner, view, speaker, buddy, ev)
+                finally:
+                    await bridge.close()
+                    await supervisor.stop()  # always ends with a return upright
+                    if simulator is not None:
+                        await simulator.close()
 
             asyncio.run(main())
             pain_after, tolerance, symptoms = ask_survey(ev)
