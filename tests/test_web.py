@@ -185,3 +185,19 @@ def test_disconnect_while_inverted_is_a_missed_checkin(client: TestClient) -> No
     with client.websocket_connect("/ws/session") as socket:
         state = socket.receive_json()
         assert state["type"] == "state" and state["alarming"] is True, "a new page re-attaches to the running session"
+
+
+def test_web_session_drives_the_simulated_table(tmp_path: Path) -> None:
+    import datetime as dt
+
+    settings = Settings(data_dir=tmp_path / "data", today=dt.date(2026, 11, 23), session_speed=4, table="sim")
+    with TestClient(create_app(settings)) as client:
+        client.post("/api/screen", json={**ADULT, "experienced": True})
+        client.post("/api/plan", json={"start_date": "2026-11-23"})
+        items = ["instructions", "straps", "not_after_meal", "screening", "spotter"]
+        with client.websocket_connect("/ws/session") as socket:
+            socket.send_json({"type": "start", "items": items, "pain_before": 3})
+            holding = wait_for(socket, lambda m: m["type"] == "state" and m["phase"] == "holding", answer_checkins=True)
+            assert holding["angle_deg"] >= 15, "the table's own angle reading ended the tilt"
+            socket.send_json({"type": "stop"})
+            wait_for(socket, lambda m: m["type"] == "state" and m["phase"] == "resting", answer_checkins=True)

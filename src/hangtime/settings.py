@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     # Session timing. speed > 1 compresses time (demonstrations and tests only).
     session_speed: float = Field(default=1.0, gt=0, le=1000)
     checkin_interval_s: float = Field(default=30, ge=5, le=600)
+    # A motorized table for web sessions: sim, tcp://HOST:PORT or serial:///dev/ttyX (none: a manual table).
+    table: str | None = None
     # Buddy alerts by email use this SMTP server.
     smtp_host: str = "localhost"
     smtp_port: int = 25

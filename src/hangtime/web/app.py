@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     config = settings or load_settings()
     evidence = load_evidence()
     db = Database(config.resolved_database_url())
-    live = LiveSessions(db, evidence, config.session_speed, config.smtp())
+    live = LiveSessions(db, evidence, config.session_speed, config.smtp(), config.table)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -470,7 +470,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     except (ServiceError, ValueError, TypeError) as exc:
                         await socket.send_json({"type": "error", "detail": str(exc)})
                         continue
-                    current = live.start(setup, items, pain_before)
+                    current = await live.start(setup, items, pain_before)
                     if current.finished:
                         await socket.send_json({"type": "error", "detail": "checklist not complete"})
                         current = None

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hangtime.devices.bridge import TableBridge, open_table
 from hangtime.evidence import Evidence
 from hangtime.notify.buddy import BuddyContact, SmtpSettings
 from hangtime.notify.sink import BuddySink
@@ -86,7 +87,10 @@ class Broadcaster:
 
 
 class LiveSessions:
-    def __init__(self, db: Database, evidence: Evidence, speed: float, smtp: SmtpSettings) -> None:
+    def __init__(
+        self, db: Database, evidence: Evidence, speed: float, smtp: SmtpSettings, table_url: str | None = None
+    ) -> None:
+        self.table_url = table_url
         self.db = db
         self.evidence = evidence
         self.speed = speed
@@ -97,7 +101,7 @@ class LiveSessions:
         live = self.sessions.get(owner)
         return live if live is not None and not live.finished else None
 
-    def start(self, setup: SessionSetup, items: tuple[str, ...], pain_before: int | None) -> LiveSession:
+    async def start(self, setup: SessionSetup, items: tuple[str, ...], pain_before: int | None) -> LiveSession:
         clock = RealClock(self.speed)
         engine = SessionEngine(setup.config, clock, self.evidence.symptom_advice)
         journal = Journal.start(
@@ -116,8 +120,28 @@ class LiveSessions:
             live.finished = True  # the checklist was refused; nothing started
             journal.finish("aborted", "checklist", 0.0)
         else:
-            live.task = asyncio.get_running_loop().create_task(runner.run())
+            live.task = asyncio.get_running_loop().create_task(self._run(live))
         return live
+
+    async def _run(self, live: LiveSession) -> None:
+        """Run the engine; with a motorized table, drive it and always end with the table returned home."""
+        if self.table_url is None:
+            await live.runner.run()
+            return
+        config = live.engine.config
+        supervisor, simulator = await open_table(self.table_url, config.cap_angle_deg, config.max_tilt_rate_deg_s)
+        bridge = TableBridge(supervisor, live.runner)
+        live.runner.sinks.append(bridge)
+        bridge.start()
+        try:
+            # The checklist step already asked for the tilt: repeat it now that the table is connected.
+            await supervisor.move_to(config.angle_deg, config.max_tilt_rate_deg_s)
+            await live.runner.run()
+        finally:
+            await bridge.close()
+            await supervisor.stop()
+            if simulator is not None:
+                await simulator.close()
 
     def _buddy(self, owner: int) -> tuple[BuddyContact | None, str]:
         return load_buddy(self.db, owner)

@@ -55,6 +55,9 @@
       $("phase").textContent = phase.replace("_", " ").toUpperCase();
       $("countdown").textContent = clock(msg.remaining_s);
       $("target").textContent = Math.round(msg.target_deg);
+      if (beta0 === null && msg.angle_deg !== null && msg.angle_deg !== undefined) {
+        $("measured").textContent = Math.round(msg.angle_deg);  // a motorized table reports its own angle
+      }
       const banner = $("banner");
       if (msg.alarming) { banner.className = "alarm"; banner.textContent = "ALARM: press I'm OK if you are all right"; }
       else if (msg.checkin_pending) { banner.className = "checkin"; banner.textContent = "Check-in: press I'm OK"; }
