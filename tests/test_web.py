@@ -201,3 +201,11 @@ def test_web_session_drives_the_simulated_table(tmp_path: Path) -> None:
             assert holding["angle_deg"] >= 15, "the table's own angle reading ended the tilt"
             socket.send_json({"type": "stop"})
             wait_for(socket, lambda m: m["type"] == "state" and m["phase"] == "resting", answer_checkins=True)
+
+
+def test_screening_form_rejects_a_bad_reading(client: TestClient) -> None:
+    client.post("/onboarding", data={"age": "45", "height": "178 cm", "weight": "82 kg"})
+    page = client.post("/screening", data={"blood_pressure": "80/90"})
+    assert page.status_code == 422 and "Systolic must be higher than diastolic" in page.text
+    page = client.post("/screening", data={"blood_pressure": "high"})
+    assert page.status_code == 422 and "Type it as systolic/diastolic" in page.text

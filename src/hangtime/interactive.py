@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.prompt import Confirm, IntPrompt, Prompt
 
 from hangtime.evidence import Evidence
-from hangtime.screening import Answers, BloodPressure
+from hangtime.screening import Answers, parse_blood_pressure
 from hangtime.units import UnitError, format_height, format_weight, parse_height_cm, parse_weight_kg
 
 T = TypeVar("T")
@@ -26,16 +26,6 @@ def ask_until_valid(console: Console, question: str, parse: Callable[[str], T], 
             return parse(text)
         except (UnitError, ValueError) as exc:
             console.print(f"[red]{exc}[/]")
-
-
-def parse_blood_pressure(text: str) -> BloodPressure | None:
-    cleaned = text.strip()
-    if not cleaned:
-        return None
-    parts = cleaned.replace(" ", "").split("/")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise ValueError("type it as systolic/diastolic, e.g. 128/82, or leave it empty")
-    return BloodPressure(systolic=int(parts[0]), diastolic=int(parts[1]))
 
 
 def ask_answers(console: Console, evidence: Evidence) -> Answers:

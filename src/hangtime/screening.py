@@ -30,6 +30,17 @@ class BloodPressure(BaseModel):
         return self
 
 
+def parse_blood_pressure(text: str) -> BloodPressure | None:
+    """Read a typed reading such as '128/82'; empty means none. Raises ValueError with a hint."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    parts = cleaned.replace(" ", "").split("/")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ValueError("type it as systolic/diastolic, e.g. 128/82, or leave it empty")
+    return BloodPressure(systolic=int(parts[0]), diastolic=int(parts[1]))
+
+
 class ClearanceRecord(BaseModel):
     """A professional's approval for named conditions, optionally with stricter caps."""
 

@@ -30,7 +30,7 @@ from hangtime.exports.report import make_environment, report_context, report_pdf
 from hangtime.notify.buddy import BuddyContact
 from hangtime.outcomes import pain_change, pain_scores
 from hangtime.planning import Mode, PlanError, Preferences, SessionLog
-from hangtime.screening import Answers, AnswersError, BloodPressure, ClearanceRecord
+from hangtime.screening import Answers, AnswersError, ClearanceRecord, parse_blood_pressure
 from hangtime.services import ServiceError
 from hangtime.settings import Settings, load_settings
 from hangtime.store import Database, repo
@@ -304,12 +304,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if unknown:
             errors["conditions"] = f"Unknown condition: {unknown[0]}"
         blood_pressure = None
-        if bp_text:
-            try:
-                systolic, diastolic = (int(p) for p in bp_text.replace(" ", "").split("/"))
-                blood_pressure = BloodPressure(systolic=systolic, diastolic=diastolic)
-            except (ValueError, ValidationError):
-                errors["blood_pressure"] = "Type it as systolic/diastolic, e.g. 128/82, or leave it empty."
+        try:
+            blood_pressure = parse_blood_pressure(bp_text)
+        except ValidationError as exc:
+            errors["blood_pressure"] = str(exc.errors()[0]["msg"]).removeprefix("Value error, ").capitalize()
+        except ValueError as exc:
+            errors["blood_pressure"] = str(exc).capitalize()
         if errors:
             return page(request, "screening.html", status=422, errors=errors, checked=checked, bp=bp_text)
         answers = Answers(
