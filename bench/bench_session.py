@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from stats import percentile  # bench/stats.py: scripts run from this folder
+
 from hangtime.session.engine import (
     REQUIRED_CHECKLIST,
     AngleReading,
@@ -29,11 +31,6 @@ from hangtime.store import Database, repo
 from hangtime.store.journal import Journal
 
 SPEED = 60.0  # a 30-minute session in 30 real seconds
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 class TimingSink:

@@ -8,6 +8,8 @@ import random
 import statistics
 import time
 
+from stats import percentile  # bench/stats.py: scripts run from this folder
+
 from hangtime.devices.bridge import TableBridge
 from hangtime.devices.driver import opener_for
 from hangtime.devices.simulator import SimulatorServer, TableSimulator
@@ -22,11 +24,6 @@ from hangtime.session.engine import (
     StopRequested,
 )
 from hangtime.session.runner import RealClock, SessionRunner
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def stop_latency(runs: int = 200) -> list[float]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from stats import percentile  # bench/stats.py: scripts run from this folder
 
 from hangtime.planning import SessionLog, Tolerance
 from hangtime.settings import Settings
@@ -52,11 +53,10 @@ def measure(client: httpx.Client, method: str, path: str, runs: int, **kwargs: o
         timings.append((time.perf_counter() - t0) * 1000)
         assert response.status_code < 400, response.text
     elapsed = time.perf_counter() - started
-    ordered = sorted(timings)
     return {
         "runs": runs,
         "p50_ms": statistics.median(timings),
-        "p95_ms": ordered[int(0.95 * (runs - 1))],
+        "p95_ms": percentile(timings, 0.95),
         "per_s": runs / elapsed,
     }
 

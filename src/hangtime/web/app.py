@@ -361,9 +361,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         current = services.current_plan(db)
         saved = services.latest_screening(db)
         week = current.plan.week_on(today()) if current else None
-        return page(
-            request, "plan.html", current=current, screening=saved, week=week, errors={}, revisions_applied=None
-        )
+        return page(request, "plan.html", current=current, screening=saved, week=week, errors={})
 
     @app.post("/plan", response_class=HTMLResponse, include_in_schema=False)
     def plan_submit(

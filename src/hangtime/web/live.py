@@ -14,7 +14,7 @@ from typing import Any
 
 from hangtime.devices.bridge import TableBridge, open_table
 from hangtime.evidence import Evidence
-from hangtime.notify.buddy import BuddyContact, SmtpSettings
+from hangtime.notify.buddy import SmtpSettings
 from hangtime.notify.sink import BuddySink
 from hangtime.planning import SessionLog, Tolerance
 from hangtime.services import SessionSetup, load_buddy
@@ -107,7 +107,7 @@ class LiveSessions:
         journal = Journal.start(
             self.db, setup.owner, setup.plan_id, setup.config, {"week": setup.week.week, "via": "web"}
         )
-        contact, person = self._buddy(setup.owner)
+        contact, person = load_buddy(self.db, setup.owner)
         broadcaster = Broadcaster()
         buddy = BuddySink(contact, person, journal, self.smtp, engine)
         runner = SessionRunner(engine, clock, [broadcaster, buddy], journal)
@@ -142,9 +142,6 @@ class LiveSessions:
             await supervisor.stop()
             if simulator is not None:
                 await simulator.close()
-
-    def _buddy(self, owner: int) -> tuple[BuddyContact | None, str]:
-        return load_buddy(self.db, owner)
 
     def post(self, live: LiveSession, message: dict[str, Any]) -> str | None:
         """Turn a page message into an engine event; returns an error text for a bad message."""
