@@ -243,3 +243,48 @@ class SupervisorMachine(RuleBasedStateMachine):
 
 SupervisorMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=15, deadline=None)
 TestSupervisorMachine = SupervisorMachine.TestCase
+
+
+def test_serial_transport_over_a_pseudo_terminal() -> None:
+    """The same protocol class over pyserial-asyncio-fast: the simulator answers on the other end of a pty pair."""
+    import os
+    import pty
+    import tty
+
+    async def scenario() -> tuple[float, float]:
+        master, slave = pty.openpty()
+        tty.setraw(slave)
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(master, "rb", buffering=0))
+        transport, protocol = await loop.connect_write_pipe(
+            asyncio.streams.FlowControlMixin, os.fdopen(os.dup(master), "wb", buffering=0)
+        )
+        writer = asyncio.StreamWriter(transport, protocol, reader, loop)
+        sim = TableSimulator(TEST_LIMITS)
+
+        async def device() -> None:
+            last = time.monotonic()
+            while True:
+                line = await reader.readline()
+                now = time.monotonic()
+                sim.step(now - last, now)
+                last = now
+                writer.write(sim.handle_line(line, now))
+
+        serving = loop.create_task(device())
+        supervisor = SafetySupervisor(opener_for(f"serial://{os.ttyname(slave)}?baud=115200"), CONFIG)
+        try:
+            await supervisor.start()
+            assert supervisor.device is not None and supervisor.device.model == "hangtime-sim"
+            clamped = await supervisor.move_to(75, 50)
+            assert await wait_until(lambda: abs(sim.angle - clamped) < 0.5, 10)
+            return clamped, sim.rate
+        finally:
+            await supervisor.stop()
+            serving.cancel()
+            transport.close()
+            os.close(slave)
+
+    angle, rate = asyncio.run(scenario())
+    assert angle == 60 and rate == 20, "clamped to the cap and the table's rate over serial too"
