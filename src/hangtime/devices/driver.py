@@ -84,9 +84,12 @@ class TableConnection:
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
+        if self.writer.is_closing():
+            return  # another caller closed it (and may have been cancelled while waiting): nothing to wait for
         self.writer.close()
-        with contextlib.suppress(ConnectionError, OSError):
-            await self.writer.wait_closed()
+        # Shielded: a caller cancelled while waiting must not cancel the close for everyone else.
+        with contextlib.suppress(ConnectionError, OSError, TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self.writer.wait_closed()), 1.0)
 
 
 def opener_for(url: str) -> Opener:
