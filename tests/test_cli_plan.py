@@ -113,3 +113,26 @@ def test_log_rejects_bad_input(runner: CliRunner, data_dir: Path) -> None:
 def test_plan_show_without_plan(runner: CliRunner, data_dir: Path) -> None:
     result = runner.invoke(app, ["plan", "show"])
     assert result.exit_code == 2 and "no plan yet" in result.stderr
+
+
+def test_report_and_fhir_export(runner: CliRunner, data_dir: Path, tmp_path: Path) -> None:
+    make_plan(runner, tmp_path)
+    assert runner.invoke(app, ["log", "--pain-before", "6", "--pain-after", "4", "--tolerance", "easy"]).exit_code == 0
+    pdf = tmp_path / "report.pdf"
+    assert runner.invoke(app, ["report", "--out", str(pdf)]).exit_code == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+    csv_file = tmp_path / "sessions.csv"
+    assert runner.invoke(app, ["report", "--out", str(csv_file)]).exit_code == 0
+    assert csv_file.read_text().splitlines()[1].startswith("2026-11-23,True,6,4,easy")
+    bad = runner.invoke(app, ["report", "--out", str(tmp_path / "report.docx")])
+    assert bad.exit_code == 2 and ".pdf, .html or .csv" in bad.stderr
+    exported = runner.invoke(app, ["export", "fhir"])
+    assert exported.exit_code == 0
+    bundle = json.loads(exported.stdout)
+    codes = {
+        e["resource"]["code"]["coding"][0]["code"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+    }
+    assert codes == {"72514-3"}
+    assert runner.invoke(app, ["export", "hl7v2"]).exit_code == 2

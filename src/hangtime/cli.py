@@ -422,6 +422,62 @@ def serve_command(
         uvicorn.run(web_app, host=host, port=port, log_level="warning")
 
 
+@app.command("report")
+def report_command(
+    out: Annotated[Path, typer.Option("--out", help="report.pdf, report.html or sessions.csv (by extension).")],
+) -> None:
+    """Write the clinician's report: screening, clearances, plan and revisions, outcomes with charts."""
+    from hangtime.exports.report import report_html, report_pdf, sessions_csv
+
+    with friendly_errors():
+        suffix = out.suffix.lower()
+        if suffix not in (".pdf", ".html", ".csv"):
+            fail(f"'{out}': the report is written as .pdf, .html or .csv")
+        with database() as db:
+            data = services.report_data(db)
+        content: bytes
+        if suffix == ".pdf":
+            content = report_pdf(data, evidence(), today())
+        elif suffix == ".html":
+            content = report_html(data, evidence(), today()).encode()
+        else:
+            content = sessions_csv(data).encode()
+        try:
+            out.write_bytes(content)
+        except OSError as exc:
+            fail(f"cannot write '{out}': {exc.strerror}")
+        console.print(f"Wrote {out}")
+
+
+@app.command("export")
+def export_command(
+    what: Annotated[str, typer.Argument(help="fhir: a FHIR Bundle (JSON).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write to a file instead of standard output.")] = None,
+) -> None:
+    """Export for the clinician's systems: `fhir` (screening, pain observations, care plan)."""
+    from hangtime.exports.fhir import fhir_bundle
+
+    with friendly_errors():
+        if what != "fhir":
+            fail(f"unknown export '{what}' (known: fhir)")
+        with database() as db:
+            data = services.report_data(db)
+        bundle = fhir_bundle(
+            evidence(),
+            data.screening.answers if data.screening else None,
+            data.screening.result if data.screening else None,
+            data.plan.plan if data.plan else None,
+            data.logs,
+            dt.datetime.now(dt.UTC),
+        )
+        text = json.dumps(bundle, indent=2)
+        if out is None:
+            print(text)
+        else:
+            out.write_text(text)
+            console.print(f"Wrote {out}")
+
+
 @app.command("table-sim")
 def table_sim_command(
     port: Annotated[int, typer.Option(help="TCP port to listen on (loopback).")] = 7070,
