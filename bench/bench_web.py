@@ -94,7 +94,7 @@ def main() -> None:
     for name, figures in (
         ("POST /api/log", log),
         ("GET /history again (charts cached)", history),
-        ("GET /api/history (JSON, every session)", api_history),
+        ("GET /api/history (JSON, newest 100)", api_history),
     ):
         print(
             f"  {name}: p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, "

@@ -42,6 +42,12 @@ def test_api_screen_plan_log_history(client: TestClient) -> None:
     assert logged.status_code == 201
     history = client.get("/api/history").json()
     assert history["sessions"][0]["pain_after"] == 3
+    for day in ("2026-11-20", "2026-11-21"):
+        client.post("/api/log", json={"date": day, "pain_before": 6})
+    page = client.get("/api/history", params={"limit": 2, "offset": 1}).json()
+    assert page["count"] == 3 and [s["date"] for s in page["sessions"]] == ["2026-11-21", "2026-11-20"]
+    assert page["pain_change"]["baseline"] == 6.0
+    assert client.get("/api/history", params={"limit": 0}).status_code == 422
     assert client.post("/api/plan/review").json()["revisions"] == []
 
 
@@ -165,7 +171,7 @@ def test_live_session_over_websocket(client: TestClient) -> None:
         finished = wait_for(socket, lambda m: m["type"] == "finished")
         assert finished["end_reason"] == "symptom"
     history = client.get("/api/history").json()["sessions"]
-    assert history[-1]["symptoms"] == ["dizziness"] and history[-1]["completed"] is False
+    assert history[0]["symptoms"] == ["dizziness"] and history[0]["completed"] is False
 
 
 def test_disconnect_while_inverted_is_a_missed_checkin(client: TestClient) -> None:

@@ -179,13 +179,15 @@ class HistorySummary:
     pain_scores: list[int]
 
 
-def history_summary(db: Database, recent: int = 50, owner_handle: str = repo.LOCAL_OWNER) -> HistorySummary:
-    """What the history page shows, aggregated in the database so long histories stay fast."""
+def history_summary(
+    db: Database, recent: int = 50, offset: int = 0, owner_handle: str = repo.LOCAL_OWNER
+) -> HistorySummary:
+    """What the history page and API show, aggregated in the database so long histories stay fast."""
     with db.session() as session:
         owner = repo.owner_id(session, owner_handle)
         return HistorySummary(
             count=repo.session_log_count(session, owner),
-            recent=repo.recent_session_logs(session, owner, recent),
+            recent=repo.recent_session_logs(session, owner, recent, offset),
             days=repo.daily_summaries(session, owner),
             pain_scores=repo.pain_before_scores(session, owner),
         )

@@ -244,11 +244,11 @@ def session_logs(session: Session, owner: int, plan_id: int | None = None) -> li
     return _to_logs(session.execute(_log_columns(query).order_by(SessionLogRecord.session_date, SessionLogRecord.id)))
 
 
-def recent_session_logs(session: Session, owner: int, limit: int) -> list[SessionLog]:
-    """The newest `limit` sessions, newest first."""
+def recent_session_logs(session: Session, owner: int, limit: int, offset: int = 0) -> list[SessionLog]:
+    """`limit` sessions, newest first, skipping the newest `offset`."""
     query = select(SessionLogRecord).where(SessionLogRecord.owner_id == owner)
     newest_first = (SessionLogRecord.session_date.desc(), SessionLogRecord.id.desc())
-    ordered = _log_columns(query).order_by(*newest_first).limit(limit)
+    ordered = _log_columns(query).order_by(*newest_first).limit(limit).offset(offset)
     return _to_logs(session.execute(ordered))
 
 

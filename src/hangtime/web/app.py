@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Form, Request, WebSocket, WebSocketDisconnect
+from fastapi import FastAPI, Form, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -28,7 +28,7 @@ from hangtime.exports.calendar import plan_calendar
 from hangtime.exports.fhir import fhir_bundle
 from hangtime.exports.report import make_environment, report_context, report_pdf, sessions_csv
 from hangtime.notify.buddy import BuddyContact
-from hangtime.outcomes import pain_change, pain_scores
+from hangtime.outcomes import pain_change
 from hangtime.planning import Mode, PlanError, Preferences, SessionLog
 from hangtime.screening import Answers, AnswersError, ClearanceRecord, parse_blood_pressure
 from hangtime.services import ServiceError
@@ -178,10 +178,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"logged": 1}
 
     @app.get("/api/history", tags=["sessions"])
-    def api_history() -> dict[str, Any]:
-        logs = services.session_logs(db)
-        change = pain_change(pain_scores(logs))
-        return {"sessions": [log.model_dump(mode="json") for log in logs], "pain_change": change.__dict__}
+    def api_history(
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0
+    ) -> dict[str, Any]:
+        """Sessions newest first, a page at a time, with the pain trend over all of them."""
+        summary = services.history_summary(db, recent=limit, offset=offset)
+        return {
+            "count": summary.count,
+            "limit": limit,
+            "offset": offset,
+            "sessions": [log.model_dump(mode="json") for log in summary.recent],
+            "pain_change": pain_change(summary.pain_scores).__dict__,
+        }
 
     @app.get("/api/export/fhir", tags=["exports"])
     def api_fhir() -> dict[str, Any]:
