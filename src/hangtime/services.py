@@ -20,13 +20,15 @@ from hangtime.planning import (
     Preferences,
     Revision,
     SessionLog,
+    Tolerance,
     create_plan,
     review_week,
     weeks_due_for_review,
 )
 from hangtime.screening import Answers, Caps, ClearanceRecord, ScreeningResult, check_answers, screen
-from hangtime.session.engine import SessionConfig
+from hangtime.session.engine import EndReason, SessionConfig, SessionEngine
 from hangtime.store import Database, repo
+from hangtime.store.journal import Journal
 from hangtime.store.models import Profile, SessionRecord
 
 
@@ -180,15 +182,16 @@ class HistorySummary:
 
 
 def history_summary(
-    db: Database, recent: int = 50, offset: int = 0, owner_handle: str = repo.LOCAL_OWNER
+    db: Database, recent: int = 50, offset: int = 0, with_days: bool = True, owner_handle: str = repo.LOCAL_OWNER
 ) -> HistorySummary:
-    """What the history page and API show, aggregated in the database so long histories stay fast."""
+    """What the history page and API show, aggregated in the database so long histories stay fast.
+    `with_days=False` skips the per-day aggregates that only the charts need."""
     with db.session() as session:
         owner = repo.owner_id(session, owner_handle)
         return HistorySummary(
             count=repo.session_log_count(session, owner),
             recent=repo.recent_session_logs(session, owner, recent, offset),
-            days=repo.daily_summaries(session, owner),
+            days=repo.daily_summaries(session, owner) if with_days else [],
             pain_scores=repo.pain_before_scores(session, owner),
         )
 
@@ -304,3 +307,25 @@ def save_buddy(db: Database, contact: BuddyContact | None, person: str, owner_ha
         profile.buddy = contact.model_dump() if contact else None
         if person:
             profile.name = person
+
+
+def finish_session(
+    db: Database, evidence: Evidence, journal: Journal, engine: SessionEngine, setup: SessionSetup
+) -> SessionLog:
+    """After the survey: log the session for the weekly review and close its journal."""
+    survey = engine.survey
+    symptoms = (*engine.symptoms, *(survey.symptoms if survey else ()))
+    log = SessionLog(
+        date=setup.today,
+        completed=engine.end_reason is EndReason.COMPLETED,
+        pain_before=engine.pain_before,
+        pain_after=survey.pain_after if survey else None,
+        tolerance=Tolerance(survey.tolerance) if survey and survey.tolerance else None,
+        symptoms=tuple(s for s in dict.fromkeys(symptoms) if s in evidence.symptoms),
+        angle_deg=engine.max_angle_seen or engine.config.angle_deg,
+        inverted_s=round(engine.held_s),
+    )
+    with db.session() as session:
+        repo.add_session_log(session, setup.owner, setup.plan_id, log, origin="session")
+    journal.finish("done", engine.end_reason.value if engine.end_reason else None, engine.held_s)
+    return log

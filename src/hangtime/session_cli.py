@@ -46,7 +46,6 @@ from hangtime.session.engine import (
     CheckinAnswered,
     ChecklistConfirmed,
     Command,
-    EndReason,
     SessionConfig,
     SessionEngine,
     StopRequested,
@@ -207,7 +206,6 @@ def session_command(
             handle_interrupted(db, owner, ev)
             setup = services.prepare_session(db, today(), config_settings.checkin_interval_s)
             week, config, spotter_required = setup.week, setup.config, setup.config.spotter_required
-            day = today()
             console.print(
                 Panel(
                     f"Week {week.week}: {config.angle_deg:g} degrees, {week.prescription.sets} x {config.hold_s} s. "
@@ -268,20 +266,7 @@ def session_command(
                     pain_after=pain_after, tolerance=tolerance.value if tolerance else None, symptoms=symptoms
                 )
             )
-            all_symptoms = tuple(dict.fromkeys((*engine.symptoms, *symptoms)))
-            log = SessionLog(
-                date=day,
-                completed=engine.end_reason is EndReason.COMPLETED,
-                pain_before=pain_before,
-                pain_after=pain_after,
-                tolerance=tolerance,
-                symptoms=tuple(s for s in all_symptoms if s in ev.symptoms),
-                angle_deg=engine.max_angle_seen or config.angle_deg,
-                inverted_s=round(engine.held_s),
-            )
-            with db.session() as session:
-                repo.add_session_log(session, owner, setup.plan_id, log, origin="session")
-            journal.finish("done", engine.end_reason.value if engine.end_reason else None, engine.held_s)
+            log = services.finish_session(db, ev, journal, engine, setup)
             reason = engine.end_reason.value if engine.end_reason else "done"
             console.print(f"Session {journal.session_id} saved: {reason}, held {engine.held_s:.0f} s.")
             if any(ev.symptoms[s].severity == "red_flag" for s in log.symptoms):

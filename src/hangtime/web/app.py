@@ -182,7 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0
     ) -> dict[str, Any]:
         """Sessions newest first, a page at a time, with the pain trend over all of them."""
-        summary = services.history_summary(db, recent=limit, offset=offset)
+        summary = services.history_summary(db, recent=limit, offset=offset, with_days=False)
         return {
             "count": summary.count,
             "limit": limit,

@@ -16,8 +16,8 @@ from hangtime.devices.bridge import TableBridge, open_table
 from hangtime.evidence import Evidence
 from hangtime.notify.buddy import SmtpSettings
 from hangtime.notify.sink import BuddySink
-from hangtime.planning import SessionLog, Tolerance
-from hangtime.services import SessionSetup, load_buddy
+from hangtime.planning import Tolerance
+from hangtime.services import SessionSetup, finish_session, load_buddy
 from hangtime.session.engine import (
     ON_TABLE,
     AngleReading,
@@ -25,7 +25,6 @@ from hangtime.session.engine import (
     ChecklistConfirmed,
     Command,
     ConnectionLost,
-    EndReason,
     Event,
     Phase,
     SessionEngine,
@@ -34,7 +33,7 @@ from hangtime.session.engine import (
     SymptomReported,
 )
 from hangtime.session.runner import RealClock, SessionRunner
-from hangtime.store import Database, repo
+from hangtime.store import Database
 from hangtime.store.journal import Journal
 
 Send = Callable[[dict[str, Any]], Any]
@@ -184,20 +183,7 @@ class LiveSessions:
             return "pain_after must be 0-10"
         symptoms = tuple(str(s) for s in message.get("symptoms", []) if str(s) in self.evidence.symptoms)
         live.runner.step(SurveySubmitted(pain_after=pain_after, tolerance=tolerance.value, symptoms=symptoms))
-        all_symptoms = tuple(dict.fromkeys((*engine.symptoms, *symptoms)))
-        log = SessionLog(
-            date=live.setup.today,
-            completed=engine.end_reason is EndReason.COMPLETED,
-            pain_before=live.pain_before,
-            pain_after=pain_after,
-            tolerance=tolerance,
-            symptoms=tuple(s for s in all_symptoms if s in self.evidence.symptoms),
-            angle_deg=engine.max_angle_seen or engine.config.angle_deg,
-            inverted_s=round(engine.held_s),
-        )
-        with self.db.session() as session:
-            repo.add_session_log(session, live.setup.owner, live.setup.plan_id, log, origin="session")
-        live.journal.finish("done", engine.end_reason.value if engine.end_reason else None, engine.held_s)
+        finish_session(self.db, self.evidence, live.journal, engine, live.setup)
         live.finished = True
         live.broadcast({"type": "finished", "end_reason": engine.end_reason.value if engine.end_reason else None})
         return None
