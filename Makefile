@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench clean browser screenshots mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +33,25 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
 	  || echo "warning: chromium could not be installed: the browser tests will skip"; }
 
+# Two workers (the CI machine has two cores): the suite runs in about three minutes.
 test: lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
+
+# Refreshes the README's screenshots from a browser run (tests write only to the untracked test-artifacts/).
+screenshots: $(STAMP_TEST) browser
+	$(BIN)/pytest -q tests/test_playwright.py
+	cp test-artifacts/*.png docs/screenshots/
 
 bench: $(STAMP_TEST)
 	$(BIN)/python bench/bench_session.py
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_table.py
 
+# Mutation testing of the safety core (session engine and screening) against its fast unit tests; see the README.
+mutation: $(STAMP_TEST)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 || true
+	$(BIN)/python bench/mutation_report.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants

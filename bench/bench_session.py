@@ -22,6 +22,7 @@ from hangtime.session.engine import (
     ChecklistConfirmed,
     Command,
     Phase,
+    PositionConfirmed,
     SessionConfig,
     SessionEngine,
     StopRequested,
@@ -45,8 +46,11 @@ class TimingSink:
         late_engine_s = self.clock.now() - command.at
         if command.kind in ("say", "chime", "phase") and command.data.get("cue") != "checkin-answer":
             self.lateness_ms.append((command.at, late_engine_s / self.clock.speed * 1000))
-        if command.kind == "say" and command.data.get("cue") in ("checkin", "tilt", "return", "upright"):
+        cue = command.data.get("cue") if command.kind == "say" else None
+        if cue in ("checkin", "alarm"):
             asyncio.get_running_loop().call_later(0.05, self.runner_ref[0].post, CheckinAnswered())
+        elif cue in ("tilt", "return", "upright"):
+            asyncio.get_running_loop().call_later(0.05, self.runner_ref[0].post, PositionConfirmed())
 
 
 async def busy_load(stop: asyncio.Event) -> None:

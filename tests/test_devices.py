@@ -179,6 +179,7 @@ FAULT_NAMES = ["stall", "noise", "stuck_sensor", "disconnect", "garbage", "power
 PHASES = ["tilting", "holding", "oscillating", "returning"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("phase", PHASES)
 @pytest.mark.parametrize("fault", FAULT_NAMES)
 def test_fault_matrix_returns_the_person_upright(fault: str, phase: str) -> None:
@@ -288,3 +289,26 @@ def test_serial_transport_over_a_pseudo_terminal() -> None:
 
     angle, rate = asyncio.run(scenario())
     assert angle == 60 and rate == 20, "clamped to the cap and the table's rate over serial too"
+
+
+def test_a_move_waiting_behind_a_status_poll_never_follows_a_return() -> None:
+    async def scenario() -> str:
+        sim = TableSimulator(TEST_LIMITS)
+        server = SimulatorServer(sim)
+        port = await server.start()
+        supervisor = SafetySupervisor(opener_for(f"tcp://127.0.0.1:{port}"), CONFIG)
+        await supervisor.start()
+        try:
+            async with supervisor._lock:  # a status poll in flight holds the lock
+                move = asyncio.create_task(supervisor.move_to(ANGLE))
+                await asyncio.sleep(0.01)
+                await supervisor.return_upright()  # the stop jumps the queue
+            with pytest.raises(TableError, match="superseded"):
+                await move
+            verbs = [verb for _, verb in sim.received if verb in ("MOVE", "RETURN")]
+            return verbs[-1]
+        finally:
+            await supervisor.stop()
+            await server.close()
+
+    assert asyncio.run(scenario()) == "RETURN"

@@ -83,6 +83,11 @@ def test_every_seed_article_is_a_source_and_is_cited(evidence: Evidence) -> None
 
 def test_symptoms_cover_the_session_list(evidence: Evidence) -> None:
     expected = {
+        "tingling_or_numbness",
+        "leg_weakness",
+        "bladder_or_bowel_change",
+        "fainting",
+        "sudden_vision_change",
         "dizziness",
         "headache_or_head_pressure",
         "eye_pressure_or_blurred_vision",
@@ -102,7 +107,10 @@ def test_symptoms_cover_the_session_list(evidence: Evidence) -> None:
 
 def test_generic_table_matches_the_brief(evidence: Evidence) -> None:
     generic = evidence.tables["generic"]
-    assert (generic.min_height_cm, generic.max_height_cm, generic.max_weight_kg) == (147, 198, 136)
+    # The maker's limits stay in the maker's unit: 4 ft 10 in - 6 ft 6 in, up to 300 lb.
+    assert (generic.min_height, generic.max_height, generic.max_weight) == ("4 ft 10 in", "6 ft 6 in", "300 lb")
+    assert (generic.min_height_cm, generic.max_height_cm) == pytest.approx((147.32, 198.12))
+    assert generic.max_weight_kg == pytest.approx(136.08, abs=0.01)
 
 
 def test_disagreeing_sources_take_the_stricter_reading(evidence: Evidence) -> None:
@@ -156,22 +164,23 @@ def test_refuses_duplicate_ids(data_copy: Path) -> None:
 
 def test_refuses_out_of_range_numbers(data_copy: Path) -> None:
     def steep(d: dict) -> None:  # type: ignore[type-arg]
-        d["conditions"][30]["caps"]["max_angle_deg"] = 120
+        knee = next(c for c in d["conditions"] if c["id"] == "knee_pain")
+        knee["caps"]["max_angle_deg"] = 120
 
     edit(data_copy, "conditions.yaml", steep)
     with pytest.raises(EvidenceError) as caught:
         load_evidence(data_copy)
     message = str(caught.value)
-    assert message.startswith("conditions.yaml: conditions[30] (knee_pain).caps.max_angle_deg")
+    assert message.startswith("conditions.yaml: conditions[") and "(knee_pain).caps.max_angle_deg" in message
     assert "less than or equal to 90" in message
 
 
 def test_refuses_bad_table_limits(data_copy: Path) -> None:
     def swap(d: dict) -> None:  # type: ignore[type-arg]
-        d["tables"][0]["min_height_cm"] = 200
+        d["tables"][0]["min_height"] = "7 ft"
 
     edit(data_copy, "tables.yaml", swap)
-    with pytest.raises(EvidenceError, match=r"tables.yaml: table 'generic' has min_height_cm not below max_height_cm"):
+    with pytest.raises(EvidenceError, match=r"tables.yaml: table 'generic' has min_height not below max_height"):
         load_evidence(data_copy)
 
 

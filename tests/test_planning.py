@@ -62,7 +62,10 @@ def test_oscillation_mode(evidence: Evidence) -> None:
 
 
 def test_knee_caps_stop_the_ladder(evidence: Evidence) -> None:
-    plan = create_plan(screening(evidence, ["knee_pain"]), Preferences(start_date=START, weeks=12), evidence, TODAY)
+    knee = screening(
+        evidence, ["knee_pain"], clearances=[{"by": "physician", "date": "2026-11-01", "conditions": ["knee_pain"]}]
+    )
+    plan = create_plan(knee, Preferences(start_date=START, weeks=12), evidence, TODAY)
     assert max(w.prescription.angle_deg for w in plan.weeks) == 45
     assert max(w.prescription.inverted_s for w in plan.weeks) == 180
     assert "Your screening caps limit this step" in plan.weeks[-1].reason_text
@@ -135,14 +138,14 @@ def screenings(draw: st.DrawFn, evidence: Evidence) -> ScreeningResult:
             max_sessions_per_day=st.none() | st.integers(1, 3),
         )
     )
-    clearance = {"by": "physician", "date": "2026-11-01", "conditions": conditions or ["hypertension"], "caps": caps}
-    surgeon = {"by": "surgeon", "date": "2026-11-01", "conditions": conditions or ["hypertension"]}
+    clearance = {"by": "physician", "date": "2026-11-01", "conditions": conditions or ["bp_reading_high"], "caps": caps}
+    surgeon = {"by": "surgeon", "date": "2026-11-01", "conditions": conditions or ["bp_reading_high"]}
     result = screening(
         evidence,
         conditions,
         experienced=draw(st.booleans()),
         clearances=[clearance, surgeon],
-        age=draw(st.integers(18, 90)),
+        age=draw(st.integers(19, 90)),
     )
     assert result.outcome is Outcome.CLEARED
     return result

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from hypothesis import given, settings
@@ -8,6 +9,12 @@ from hypothesis import strategies as st
 
 from hangtime.evidence import Clearer, Evidence, Outcome
 from hangtime.screening import Answers, AnswersError, Caps, ClearanceRecord, screen
+
+
+def examples(full: int) -> int:
+    """Hypothesis examples: fewer under `make mutation`, where each mutant reruns this test."""
+    return min(full, 30) if "MUTANT_UNDER_TEST" in os.environ else full
+
 
 TODAY = dt.date(2026, 11, 23)
 S000, S001, S002, S003, S004 = (
@@ -52,7 +59,7 @@ SEED_CONTRAINDICATIONS = [
     ("glaucoma", Outcome.NOT_ADVISED, S003),
     ("glaucoma", Outcome.NOT_ADVISED, S004),
     ("knee_replacement", Outcome.NEEDS_CLEARANCE, S000),
-    ("knee_pain", Outcome.CLEARED, S000),
+    ("knee_pain", Outcome.NEEDS_CLEARANCE, S000),
     ("severe_headaches", Outcome.NEEDS_CLEARANCE, S003),
     ("vision_correction_surgery", Outcome.NEEDS_CLEARANCE, S003),
     ("dizziness_or_vertigo", Outcome.NEEDS_CLEARANCE, S003),
@@ -98,8 +105,9 @@ def test_blood_pressure_threshold(evidence: Evidence, systolic: int, diastolic: 
 
 
 def test_physician_clearance_lifts_high_reading(evidence: Evidence) -> None:
-    clearance = {"by": "physician", "date": "2026-11-01", "conditions": ["hypertension"]}
-    answers = adult(blood_pressure={"systolic": 150, "diastolic": 95}, clearances=[clearance])
+    clearance = {"by": "physician", "date": "2026-11-01", "conditions": ["bp_reading_high"]}
+    reading = {"systolic": 150, "diastolic": 95, "measured_on": "2026-10-30"}
+    answers = adult(blood_pressure=reading, clearances=[clearance])
     result = screen(answers, evidence, TODAY)
     assert result.outcome is Outcome.CLEARED
     assert "Cleared by physician on 2026-11-01" in next(r.text for r in result.reasons if r.rule == "bp_reading_high")
@@ -172,7 +180,7 @@ def test_unknown_condition_and_table_are_refused(evidence: Evidence) -> None:
         screen(adult(conditions=["flu"]), evidence, TODAY)
     with pytest.raises(AnswersError, match="unknown table 'rack'"):
         screen(adult(table="rack"), evidence, TODAY)
-    future = ClearanceRecord(by=Clearer.PHYSICIAN, date=TODAY + dt.timedelta(days=1), conditions=("hypertension",))
+    future = ClearanceRecord(by=Clearer.PHYSICIAN, date=TODAY + dt.timedelta(days=1), conditions=("bp_reading_high",))
     with pytest.raises(AnswersError, match="in the future"):
         screen(adult(clearances=[future.model_dump()]), evidence, TODAY)
 
@@ -180,7 +188,7 @@ def test_unknown_condition_and_table_are_refused(evidence: Evidence) -> None:
 def test_answers_accept_imperial_units() -> None:
     answers = Answers.model_validate({"age": 50, "height": "5 ft 10 in", "weight": "180 lb"})
     assert answers.height_cm == pytest.approx(177.8)
-    assert answers.weight_kg == pytest.approx(81.6)
+    assert answers.weight_kg == pytest.approx(81.65, abs=0.01)
     numeric = Answers.model_validate({"age": 50, "height_in": 70, "weight_lb": 180})
     assert numeric.height_cm == pytest.approx(177.8)
 
@@ -204,12 +212,13 @@ def answers_and_extra(draw: st.DrawFn, evidence: Evidence) -> tuple[Answers, str
     conditions = draw(st.lists(st.sampled_from(ids), max_size=6, unique=True))
     extra = draw(st.sampled_from(ids))
     cleared = draw(st.lists(st.sampled_from(ids), max_size=6, unique=True))
+    age = draw(st.integers(10, 95))
     clearances = []
-    if cleared:
+    if cleared and age >= 19:  # a clearance from before the 18th birthday is refused as input
         clearances.append({"by": draw(st.sampled_from(list(Clearer))), "date": "2026-11-01", "conditions": cleared})
     answers = Answers.model_validate(
         {
-            "age": draw(st.integers(10, 95)),
+            "age": age,
             "height_cm": draw(st.floats(130, 210)),
             "weight_kg": draw(st.floats(35, 160)),
             "conditions": conditions,
@@ -223,7 +232,7 @@ def answers_and_extra(draw: st.DrawFn, evidence: Evidence) -> tuple[Answers, str
     return answers, extra
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(data=st.data())
 def test_screening_is_monotone(evidence: Evidence, data: st.DataObject) -> None:
     answers, extra = data.draw(answers_and_extra(evidence))

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from hangtime.cli import app
 
 TIMEOUT = 30
+pytestmark = pytest.mark.slow  # real processes in a pseudo-terminal: run in make test and CI, skipped by -m "not slow"
 
 
 @pytest.fixture
@@ -29,6 +30,7 @@ def planned(runner: CliRunner, data_dir: Path, tmp_path: Path, monkeypatch: pyte
             "HANGTIME_DATA_DIR": str(data_dir),
             "HANGTIME_TODAY": "2026-11-23",
             "HANGTIME_SESSION_SPEED": "10",
+            "HANGTIME_DEMO": "1",  # time compression needs demonstration mode
             "HANGTIME_CHECKIN_INTERVAL_S": "40",
             "TERM": "xterm",
         }
@@ -64,14 +66,14 @@ def test_short_session_with_checkin_and_stop(planned: dict[str, str], runner: Cl
     child = spawn(planned)
     confirm_checklist(child)
     child.expect("TILTING")
-    child.send(" ")  # reached the angle
+    child.send("y")  # "I'm there": reached the angle
     child.expect("HOLDING")
-    child.expect("Check-in: press OK")
+    child.expect("Check-in: press SPACE")
     child.send(" ")  # I'm OK
     child.send("x")  # stop
     child.expect("RETURNING")
-    child.send(" ")  # back near horizontal
-    while child.expect(["Check-in: press OK", "Please answer", "Pain now"]) < 2:
+    child.send("y")  # "I'm back": near horizontal
+    while child.expect(["Check-in: press SPACE", "Please answer", "Pain now"]) < 2:
         child.send(" ")
     child.sendline("3")
     child.expect("How was it")
@@ -104,7 +106,7 @@ def test_killed_session_is_marked_interrupted_and_keeps_its_events(planned: dict
     child = spawn(planned)
     confirm_checklist(child)
     child.expect("TILTING")
-    child.send(" ")
+    child.send("y")
     child.expect("HOLDING")
     os.kill(child.pid, signal.SIGKILL)
     child.expect(pexpect.EOF)
@@ -134,9 +136,10 @@ def test_killed_session_is_marked_interrupted_and_keeps_its_events(planned: dict
 
 def test_session_on_the_simulated_motorized_table(planned: dict[str, str], runner: CliRunner, tmp_path: Path) -> None:
     env = {**planned, "HANGTIME_SESSION_SPEED": "4"}
+    del env["HANGTIME_DEMO"]  # the --demo flag instead
     child = pexpect.spawn(
         sys.executable,
-        ["-m", "hangtime", "session", "--quiet", "--table", "sim"],
+        ["-m", "hangtime", "session", "--quiet", "--demo", "--table", "sim"],
         env=env,
         dimensions=(60, 120),
         timeout=TIMEOUT,
@@ -148,7 +151,7 @@ def test_session_on_the_simulated_motorized_table(planned: dict[str, str], runne
     child.expect("HOLDING")  # reached by the table's own angle reading, no key pressed
     child.send("x")
     child.expect("RETURNING")
-    while child.expect(["Check-in: press OK", "Please answer", "Pain now"]) < 2:
+    while child.expect(["Check-in: press SPACE", "Please answer", "Pain now"]) < 2:
         child.send(" ")
     child.sendline("2")
     child.expect("How was it")
@@ -164,3 +167,39 @@ def test_session_on_the_simulated_motorized_table(planned: dict[str, str], runne
     angles = [e["angle_deg"] for e in events if e["event"] == "angle_reading"]
     assert max(angles) >= 15, "the table reported its angle during the hold"
     assert angles[-1] <= 10, "and its return near horizontal"
+
+
+def test_enter_alone_never_confirms_a_checklist_item(planned: dict[str, str], runner: CliRunner) -> None:
+    child = spawn(planned)
+    child.expect(r"\[y/n\]")
+    child.sendline("")  # Enter alone: the straps are not confirmed
+    child.expect("checklist not confirmed")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert sessions(runner) == [], "nothing started"
+
+
+def test_ctrl_c_during_a_session_is_a_stop_with_return_and_survey(planned: dict[str, str], runner: CliRunner) -> None:
+    child = spawn(planned)
+    confirm_checklist(child)
+    child.expect("TILTING")
+    child.send("y")
+    child.expect("HOLDING")
+    child.sendintr()  # Ctrl-C
+    child.expect("RETURNING")
+    child.expect("Return slowly")
+    child.send("y")  # back near horizontal
+    while child.expect(["Check-in: press SPACE", "Please answer", "Pain now"]) < 2:
+        child.send(" ")
+    child.sendline("2")
+    child.expect("How was it")
+    child.sendline("easy")
+    child.expect("symptoms")
+    child.sendline("n")
+    child.expect("saved: stopped")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    [session] = sessions(runner)
+    assert session["end_reason"] == "stopped"

@@ -23,14 +23,15 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     import datetime as dt
 
     settings = Settings(
-        data_dir=tmp_path / "data", today=dt.date(2026, 11, 23), session_speed=50, checkin_interval_s=30
+        data_dir=tmp_path / "data", today=dt.date(2026, 11, 23), demo=True, session_speed=50, checkin_interval_s=30
     )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
 
 def test_api_screen_plan_log_history(client: TestClient) -> None:
-    screened = client.post("/api/screen", json={**ADULT, "conditions": ["knee_pain"]})
+    knee = {"by": "physician", "date": "2026-11-01", "conditions": ["knee_pain"]}
+    screened = client.post("/api/screen", json={**ADULT, "conditions": ["knee_pain"], "clearances": [knee]})
     assert screened.status_code == 200
     assert screened.json()["outcome"] == "cleared" and screened.json()["caps"]["max_angle_deg"] == 45
     plan = client.post("/api/plan", json={"start_date": "2026-11-23", "days_per_week": 3})
@@ -115,7 +116,7 @@ def test_html_journey(client: TestClient) -> None:
     assert "Clearance needed" in result.text and "a physician" in result.text
     cleared = client.post(
         "/clearance",
-        data={"by": "physician", "date": "2026-11-20", "condition": ["dizziness_or_vertigo", "hypertension"]},
+        data={"by": "physician", "date": "2026-11-23", "condition": ["dizziness_or_vertigo", "bp_reading_high"]},
     )
     assert "Cleared, within these limits" in cleared.text
     assert "at most 2.0 degrees per second" in cleared.text
@@ -188,15 +189,22 @@ def test_disconnect_while_inverted_is_a_missed_checkin(client: TestClient) -> No
         time.sleep(0.02)
     assert session.engine.alarming, "the page went away while inverted: alarm"
     assert session.engine.phase.value == "returning"
+    while session.buddy_alerts == 0 and time.monotonic() < deadline + 10:
+        time.sleep(0.02)
     with client.websocket_connect("/ws/session") as socket:
         state = socket.receive_json()
         assert state["type"] == "state" and state["alarming"] is True, "a new page re-attaches to the running session"
+        assert "press I'm OK" in state["alarm_text"], "a reopened tab shows the alarm's instruction"
+        assert state["buddy_alerted"] is True, "and that the buddy was alerted"
+        assert state["cue"], "and the last cue"
 
 
 def test_web_session_drives_the_simulated_table(tmp_path: Path) -> None:
     import datetime as dt
 
-    settings = Settings(data_dir=tmp_path / "data", today=dt.date(2026, 11, 23), session_speed=4, table="sim")
+    settings = Settings(
+        data_dir=tmp_path / "data", today=dt.date(2026, 11, 23), demo=True, session_speed=4, table="sim"
+    )
     with TestClient(create_app(settings)) as client:
         client.post("/api/screen", json={**ADULT, "experienced": True})
         client.post("/api/plan", json={"start_date": "2026-11-23"})

@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 from rich.console import Console
 
-from hangtime import render, services
+from hangtime import render, services, strict_yaml
 from hangtime.devices.driver import TableError
 from hangtime.evidence import Clearer, Evidence, EvidenceError, Outcome, load_evidence
 from hangtime.evidence.models import PartialCaps
@@ -23,7 +23,7 @@ from hangtime.exports.calendar import plan_calendar
 from hangtime.planning import Mode, PlanError, Preferences, SessionLog, Tolerance
 from hangtime.screening import Answers, AnswersError, ClearanceRecord, ScreeningResult, check_answers
 from hangtime.services import ServiceError
-from hangtime.settings import Settings, load_settings
+from hangtime.settings import Settings, SettingsError, load_settings
 from hangtime.store import Database
 from hangtime.units import UnitError
 
@@ -72,7 +72,7 @@ def friendly_errors() -> Iterator[None]:
             render.screening_result(err_console, exc.screening, evidence())
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    except (AnswersError, UnitError, EvidenceError, PlanError, TableError) as exc:
+    except (AnswersError, UnitError, EvidenceError, PlanError, TableError, SettingsError) as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except ValidationError as exc:
@@ -80,8 +80,16 @@ def friendly_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
+# Set by a command's --demo flag, so every later settings() read in that command agrees.
+_settings_overrides: dict[str, Any] = {}
+
+
+def enter_demonstration_mode() -> None:
+    _settings_overrides["demo"] = True
+
+
 def settings() -> Settings:
-    return load_settings()
+    return load_settings(**_settings_overrides)
 
 
 def today() -> dt.date:
@@ -91,8 +99,9 @@ def today() -> dt.date:
 
 
 def open_database() -> Database:
+    url = settings().resolved_database_url()
     try:
-        return Database(settings().resolved_database_url())
+        return Database(url)
     except Exception as exc:  # a bad URL or an unreachable server is an input problem, not a crash
         fail(f"cannot open the database: {exc}")
 
@@ -107,7 +116,7 @@ def read_structured_file(path: Path, what: str) -> Any:
     except OSError as exc:
         fail(f"cannot read {what} file '{path}': {exc.strerror}")
     try:
-        return yaml.safe_load(text)
+        return strict_yaml.load(text)
     except yaml.YAMLError as exc:
         problem = str(exc).splitlines()[0]
         fail(f"{what} file '{path}' is not valid JSON or YAML: {problem}")
@@ -201,6 +210,9 @@ def clearance_add(
     by: Annotated[Clearer, typer.Option(help="Who cleared you.")],
     condition: Annotated[list[str], typer.Option("--condition", help="A condition id cleared (repeatable).")],
     date: Annotated[str | None, typer.Option(help="Date of the clearance, YYYY-MM-DD (default today).")] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Last day it counts, YYYY-MM-DD, when shorter than 12 months.")
+    ] = None,
     name: Annotated[str | None, typer.Option(help="The professional's name.")] = None,
     max_angle: Annotated[float | None, typer.Option(help="A stricter angle cap, degrees.")] = None,
     max_hold: Annotated[int | None, typer.Option(help="A stricter hold cap, seconds.")] = None,
@@ -213,7 +225,10 @@ def clearance_add(
         except ValueError:
             fail(f"date '{date}' is not a date in the form YYYY-MM-DD")
         caps = PartialCaps(max_angle_deg=max_angle, max_hold_s=max_hold) if max_angle or max_hold else None
-        record = ClearanceRecord(by=by, date=cleared_on, conditions=tuple(condition), name=name, caps=caps)
+        valid_until = parse_date(until, "end") if until else None
+        record = ClearanceRecord(
+            by=by, date=cleared_on, conditions=tuple(condition), name=name, caps=caps, valid_until=valid_until
+        )
         ev = evidence()
         with database() as db:
             result = services.record_clearance(db, ev, record, today())
@@ -293,7 +308,7 @@ def plan_create(
 
 def load_current_plan() -> services.CurrentPlan:
     with database() as db:
-        current = services.current_plan(db)
+        current = services.current_plan(db, evidence(), today())
     if current is None:
         fail("no plan yet: run `hangtime plan create`")
     return current
@@ -301,16 +316,23 @@ def load_current_plan() -> services.CurrentPlan:
 
 @plan_app.command("show")
 def plan_show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Show the plan, this week's prescription and why, and the revisions so far."""
+    """Show the plan, this week's prescription and why, and the revisions so far (finished weeks are reviewed)."""
     with friendly_errors():
         saved = load_current_plan()
+        with database() as db:
+            pauses = services.active_pauses(db, evidence(), today())
         plan, revisions = saved.plan, saved.revisions
         if as_json:
             current = plan.week_on(today())
             payload = {**plan.as_dict(), "id": saved.id, "revisions": revisions}
+            payload["paused"] = plan.paused or bool(pauses)
+            payload["pauses"] = [services.pause_dict(p) for p in pauses]
             payload["today"] = current.as_dict() if current else None
             print(json.dumps(payload, indent=2))
         else:
+            for pause in pauses:
+                render.urgent_advice(console, evidence().rules.urgent_advice.text if pause.urgent else None)
+                console.print(f"[bold red]{services.pause_message(pause)}[/]")
             render.plan_view(console, plan, today(), revisions)
 
 
@@ -398,14 +420,25 @@ def log_command(
         for log in logs:
             services.check_log(log, ev, today())
         with database() as db:
-            services.log_sessions(db, ev, logs, today())
-        console.print(f"Logged {len(logs)} session(s).")
+            logged = services.log_sessions(db, ev, logs, today())
+        for pause in logged.pauses:
+            render.urgent_advice(console, ev.rules.urgent_advice.text if pause.urgent else None)
+            console.print(f"[bold red]{services.pause_message(pause)}[/]")
+        for flag in logged.flagged:
+            console.print(f"[yellow]Outside your prescription, so it does not count as progress:[/] {flag}")
+        console.print(f"Logged {logged.count} session(s).")
 
 
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="Demonstration mode: HANGTIME_SESSION_SPEED may compress time; no real table; not counted."
+        ),
+    ] = False,
 ) -> None:
     """Start the web app (embedded SQLite unless HANGTIME_DATABASE_URL says otherwise)."""
     import uvicorn
@@ -413,8 +446,11 @@ def serve_command(
     from hangtime.web.app import create_app
 
     with friendly_errors():
+        if demo:
+            enter_demonstration_mode()
+        chosen = settings()
         try:
-            web_app = create_app(settings())
+            web_app = create_app(chosen)
         except Exception as exc:  # an unreachable database is a setup problem, not a crash
             fail(f"cannot start: {exc}")
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host

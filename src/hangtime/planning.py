@@ -10,9 +10,9 @@ import datetime as dt
 import math
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from hangtime.evidence import Evidence
 from hangtime.evidence.models import Protocol
@@ -42,6 +42,13 @@ class Decision(StrEnum):
     PAUSE = "pause"
 
 
+Pain = Annotated[int, Strict()]
+
+# Pain at or above this (0-10) in a session means the week does not progress; twice, or a 10 after, pauses.
+SEVERE_PAIN = 8
+WORST_PAIN = 10
+
+
 class SessionLog(BaseModel):
     """One logged session, from the guided session's survey, a file, or `hangtime log`."""
 
@@ -49,12 +56,17 @@ class SessionLog(BaseModel):
 
     date: dt.date
     completed: bool = True
-    pain_before: int | None = Field(default=None, ge=0, le=10)
-    pain_after: int | None = Field(default=None, ge=0, le=10)
+    pain_before: Pain | None = Field(default=None, ge=0, le=10)
+    pain_after: Pain | None = Field(default=None, ge=0, le=10)
     tolerance: Tolerance | None = None
     symptoms: tuple[str, ...] = ()
     angle_deg: float | None = Field(default=None, ge=0, le=90)
     inverted_s: int | None = Field(default=None, ge=0, le=7200)
+    # Set when the session went beyond the prescription (or the caps): kept for safety, never counted as progress.
+    outside_prescription: str | None = None
+
+    def pains(self) -> list[int]:
+        return [p for p in (self.pain_before, self.pain_after) if p is not None]
 
 
 class Preferences(BaseModel):
@@ -173,11 +185,13 @@ class Revision:
     to_level: int
     text: str
     sources: tuple[str, ...]
+    key: str = ""  # the protocol note behind the decision (e.g. paused_pain)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "week": self.week,
             "decision": self.decision.value,
+            "reason_code": self.key,
             "from_level": self.from_level,
             "to_level": self.to_level,
             "text": self.text,
@@ -374,13 +388,27 @@ def create_plan(screening: ScreeningResult, prefs: Preferences, evidence: Eviden
     )
 
 
-def decide(week: PlanWeek, logs: list[SessionLog], evidence: Evidence) -> tuple[Decision, str]:
-    """The weekly adaptation rule: pause on a red flag, step back on harm, hold without enough good sessions."""
+def decide(
+    week: PlanWeek, logs: list[SessionLog], evidence: Evidence, previous: list[SessionLog] | None = None
+) -> tuple[Decision, str]:
+    """The weekly adaptation rule, strictest first.
+
+    Pause on a red flag, on severe pain twice or the worst pain after a session, or on the same symptom two weeks
+    running; step back on any symptom, a pain rise of the minimal important change (within a session, or in pain
+    before sessions across the week) or a `painful` rating; hold on severe pain, too few sessions within the
+    prescription or a `hard` rating; otherwise progress.
+    """
     protocol = evidence.protocol
+    mic = protocol.pain_mic_points
     symptoms = {s for log in logs for s in log.symptoms}
-    red_flags = sorted(s for s in symptoms if evidence.symptoms[s].severity == "red_flag")
-    if red_flags:
+    if any(evidence.symptoms[s].severity == "red_flag" for s in symptoms):
         return Decision.PAUSE, "paused"
+    severe = [log for log in logs if any(p >= SEVERE_PAIN for p in log.pains())]
+    if len(severe) >= 2 or any(log.pain_after == WORST_PAIN for log in logs):
+        return Decision.PAUSE, "paused_pain"
+    last_week_symptoms = {s for log in previous or [] for s in log.symptoms}
+    if symptoms & last_week_symptoms:
+        return Decision.PAUSE, "paused_repeated_symptom"
     pain_rise = max(
         (
             log.pain_after - log.pain_before
@@ -389,14 +417,23 @@ def decide(week: PlanWeek, logs: list[SessionLog], evidence: Evidence) -> tuple[
         ),
         default=0,
     )
-    if symptoms or pain_rise >= protocol.pain_mic_points:
+    before = [log.pain_before for log in sorted(logs, key=lambda log: log.date) if log.pain_before is not None]
+    rising_across_week = len(before) >= 2 and before[-1] - before[0] >= mic
+    painful = any(log.tolerance is Tolerance.PAINFUL for log in logs)
+    if symptoms or pain_rise >= mic or rising_across_week or painful:
         return Decision.REGRESS, "regression"
+    if severe:
+        return Decision.HOLD, "hold_severe_pain"
     planned = week.prescription.days_per_week * week.prescription.sessions_per_day
-    completed = sum(1 for log in logs if log.completed)
-    struggled = any(log.tolerance in (Tolerance.HARD, Tolerance.PAINFUL) for log in logs)
+    completed = sum(1 for log in logs if log.completed and log.outside_prescription is None)
+    struggled = any(log.tolerance is Tolerance.HARD for log in logs)
     if completed < math.ceil(planned * protocol.min_completed_sessions_ratio) or struggled:
         return Decision.HOLD, "hold_not_enough"
     return Decision.PROGRESS, "progression"
+
+
+def logs_in(week: PlanWeek, logs: list[SessionLog]) -> list[SessionLog]:
+    return [log for log in logs if week.start_date <= log.date <= week.end_date]
 
 
 def review_week(plan: Plan, week_number: int, logs: list[SessionLog], evidence: Evidence) -> tuple[Plan, Revision]:
@@ -409,8 +446,10 @@ def review_week(plan: Plan, week_number: int, logs: list[SessionLog], evidence: 
         unknown = [s for s in log.symptoms if s not in evidence.symptoms]
         if unknown:
             raise PlanError(f"unknown symptom '{unknown[0]}' in the log of {log.date.isoformat()}")
-    in_week = [log for log in logs if week.start_date <= log.date <= week.end_date]
-    decision, key = decide(week, in_week, evidence)
+    previous = logs_in(plan.weeks[week_number - 2], logs) if week_number > 1 else []
+    decision, key = decide(week, logs_in(week, logs), evidence, previous)
+    if plan.paused:  # a paused plan never moves on, whatever its later weeks' logs say
+        decision, key = Decision.PAUSE, "paused"
     top = len(plan.ladder) - 1
     target = {
         Decision.PROGRESS: min(week.level + 1, top),
@@ -427,7 +466,7 @@ def review_week(plan: Plan, week_number: int, logs: list[SessionLog], evidence: 
             level = min(level + 1, top)  # later weeks are projected as if tolerated; each will be reviewed
         later_key = key if index == week_number else ("progression" if level > weeks[index - 1].level else "hold")
         if decision is Decision.PAUSE:
-            later_key = "paused"
+            later_key = key
         weeks[index] = _week(
             index + 1,
             plan.start_date,
@@ -440,7 +479,7 @@ def review_week(plan: Plan, week_number: int, logs: list[SessionLog], evidence: 
             protocol,
         )
     revised = replace(plan, weeks=tuple(weeks), paused=plan.paused or decision is Decision.PAUSE)
-    return revised, Revision(week_number, decision, week.level, target, note.text, note.sources)
+    return revised, Revision(week_number, decision, week.level, target, note.text, note.sources, key)
 
 
 def weeks_due_for_review(plan: Plan, today: dt.date) -> list[int]:
@@ -456,3 +495,39 @@ def session_dates(plan: Plan) -> list[tuple[int, dt.date]]:
         offsets = spreads.get(week.prescription.days_per_week, tuple(range(7)))
         dates.extend((week.week, week.start_date + dt.timedelta(days=o)) for o in offsets)
     return dates
+
+
+# A log may go this far past the week's prescription before it is flagged (the engine's tolerance and grace).
+ANGLE_TOLERANCE_DEG = 5.0
+INVERTED_GRACE_S = 15
+
+
+def prescription_breach(
+    log: SessionLog, caps: Caps, week: PlanWeek | None, sessions_that_day: int
+) -> tuple[str | None, str | None]:
+    """(beyond the caps, beyond the prescription) for a log, each a reason in words or None.
+
+    `sessions_that_day` counts this log with the ones already logged on its day. A log beyond the caps is refused
+    when typed in and flagged when it comes from a guided session; either kind never counts as progress.
+    """
+    over_caps: list[str] = []
+    if log.angle_deg is not None and log.angle_deg > caps.max_angle_deg:
+        over_caps.append(f"angle {log.angle_deg:g} degrees is above your cap of {caps.max_angle_deg:g}")
+    if log.inverted_s is not None and log.inverted_s > caps.max_hold_s:
+        over_caps.append(f"{log.inverted_s} s inverted is above your cap of {caps.max_hold_s} s")
+    if sessions_that_day > caps.max_sessions_per_day:
+        over_caps.append(
+            f"{sessions_that_day} sessions on {log.date.isoformat()} is above your cap of {caps.max_sessions_per_day}"
+        )
+    over_prescription: list[str] = []
+    if week is not None:
+        rx = week.prescription
+        if log.angle_deg is not None and log.angle_deg > rx.angle_deg + ANGLE_TOLERANCE_DEG:
+            over_prescription.append(f"angle {log.angle_deg:g} degrees is above the prescribed {rx.angle_deg:g}")
+        if log.inverted_s is not None and log.inverted_s > rx.inverted_s + INVERTED_GRACE_S:
+            over_prescription.append(f"{log.inverted_s} s inverted is above the prescribed {rx.inverted_s} s")
+        if sessions_that_day > rx.sessions_per_day:
+            over_prescription.append(
+                f"{sessions_that_day} sessions in a day is above the prescribed {rx.sessions_per_day}"
+            )
+    return ("; ".join(over_caps) or None, "; ".join(over_caps + over_prescription) or None)

@@ -31,7 +31,14 @@ def welcome(console: Console) -> None:
     )
 
 
+def urgent_advice(console: Console, advice: str | None) -> None:
+    """Same-day medical advice, printed before anything else."""
+    if advice:
+        console.print(Panel(f"[bold]{advice}[/]", title="Get medical care today", style="bold white on red"))
+
+
 def screening_result(console: Console, result: ScreeningResult, evidence: Evidence) -> None:
+    urgent_advice(console, result.urgent_advice)
     colour, headline = OUTCOME_STYLE[result.outcome]
     console.print(Panel(f"[bold {colour}]{headline}[/]", subtitle=f"rules {result.rules_version}"))
     reasons = Table(title="Why", show_lines=True, expand=True)
@@ -43,11 +50,15 @@ def screening_result(console: Console, result: ScreeningResult, evidence: Eviden
         reasons.add_row(reason.rule, reason.outcome.value, reason.text, "\n".join(reason.sources))
     console.print(reasons)
     pending = [r for r in result.reasons if r.outcome is Outcome.NEEDS_CLEARANCE]
-    if pending:
-        console.print("[bold]Before you invert, get clearance:[/]")
+    if pending and result.outcome is Outcome.NEEDS_CLEARANCE:
+        console.print("[bold]Before you invert, get clearance, then record it:[/]")
         for reason in pending:
             console.print(f"- {reason.rule}: from {who_can_clear(reason.clearance_by)}")
-        console.print("Then record it: hangtime clearance add --by physician --condition ID [--date YYYY-MM-DD]")
+            console.print(
+                f"  hangtime clearance add --by {reason.clearance_by[0].value} --condition {reason.clearance_id}"
+                " --date YYYY-MM-DD",
+                highlight=False,
+            )
     if result.outcome is Outcome.CLEARED:
         caps = result.caps
         limits = Table(title="Your limits", show_header=False)

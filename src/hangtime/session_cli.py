@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import signal
 import sys
 import termios
 import tty
@@ -24,10 +25,11 @@ from rich.prompt import Confirm, IntPrompt, Prompt
 from rich.text import Text
 from sqlalchemy import select
 
-from hangtime import services
+from hangtime import render, services
 from hangtime.cli import (
     app,
     console,
+    enter_demonstration_mode,
     evidence,
     fail,
     friendly_errors,
@@ -40,23 +42,27 @@ from hangtime.devices.bridge import TableBridge, open_table
 from hangtime.evidence import Evidence
 from hangtime.notify.buddy import BuddyAlert, BuddyContact, send_with_retries
 from hangtime.notify.sink import BuddySink
-from hangtime.planning import SessionLog, Tolerance
+from hangtime.planning import Tolerance
 from hangtime.session.engine import (
     CHECKLIST_TEXT,
     CheckinAnswered,
     ChecklistConfirmed,
     Command,
+    PositionConfirmed,
     SessionConfig,
     SessionEngine,
     StopRequested,
     SurveySubmitted,
     SymptomReported,
+    config_from_dict,
 )
+from hangtime.session.replay import FORMAT as REPLAY_FORMAT
 from hangtime.session.replay import ReplayError, replay
 from hangtime.session.runner import RealClock, SessionRunner
 from hangtime.session.speech import Speaker
+from hangtime.settings import demonstration_banner
 from hangtime.store import Database, repo
-from hangtime.store.journal import Journal, export_events, journal_rows, mark_interrupted, session_info
+from hangtime.store.journal import Journal, export_events, mark_interrupted, session_info
 from hangtime.store.models import Profile, SessionRecord
 
 session_app = typer.Typer(help="Run a guided session, or audit one.", invoke_without_command=True)
@@ -64,16 +70,19 @@ app.add_typer(session_app, name="session")
 buddy_app = typer.Typer(help="The buddy who is alerted when you stop answering.", no_args_is_help=True)
 app.add_typer(buddy_app, name="buddy")
 
-OK_KEYS = {" ", "\r", "\n", "k"}
+# One meaning per key: "I'm OK" answers a check-in; "I'm there / I'm back" confirms a position.
+OK_KEYS = {" ", "k"}
+CONFIRM_KEYS = {"\r", "\n", "y"}
 STOP_KEYS = {"x", "q", "\x1b"}
 
 
 class TerminalView:
     """What the live screen shows; updated by commands, drawn by Rich Live."""
 
-    def __init__(self, engine: SessionEngine, ev: Evidence) -> None:
+    def __init__(self, engine: SessionEngine, ev: Evidence, demo_speed: float | None = None) -> None:
         self.engine = engine
         self.evidence = ev
+        self.demo_speed = demo_speed
         self.cue = ""
         self.warning = ""
         self.alarm = False
@@ -96,21 +105,28 @@ class TerminalView:
         clock = "--:--" if remaining is None else f"{int(remaining) // 60}:{int(remaining) % 60:02d}"
         big = Text(pyfiglet.figlet_format(clock, font="big"), style="bold")
         symptoms = "  ".join(f"[{s.key}] {s.label}" for s in self.evidence.symptoms.values())
-        parts: list[Any] = [
+        parts: list[Any] = []
+        if self.demo_speed is not None:
+            parts.append(Align.center(Text(demonstration_banner(self.demo_speed), style="bold black on magenta")))
+        parts += [
             Align.center(Text(engine.phase.value.upper().replace("_", " "), style="bold cyan")),
             Align.center(big),
             Align.center(Text(f"target {engine.config.angle_deg:g} deg   held {engine.held_s:.0f} s", style="dim")),
             Align.center(Text(self.cue, style="bold")),
         ]
         if self.alarm:
-            parts.append(Align.center(Text("ALARM: press SPACE if you are all right", style="bold white on red")))
+            parts.append(
+                Align.center(Text("ALARM: press SPACE (I'm OK) if you are all right", style="bold white on red"))
+            )
         elif engine.checkin_asked_at is not None:
             parts.append(
-                Align.center(Text("Check-in: press OK (SPACE) if you are all right", style="bold black on yellow"))
+                Align.center(Text("Check-in: press SPACE (I'm OK) if you are all right", style="bold black on yellow"))
             )
         if self.warning:
             parts.append(Align.center(Text(self.warning, style="yellow")))
-        parts.append(Text(f"SPACE = I'm OK    x = stop    symptoms: {symptoms}", style="dim"))
+        parts.append(
+            Text(f"SPACE = I'm OK    ENTER = I'm there / I'm back    x = stop    symptoms: {symptoms}", style="dim")
+        )
         return Panel(Group(*parts), title="Hangtime session")
 
 
@@ -131,6 +147,8 @@ def cbreak_keys(runner: SessionRunner, ev: Evidence) -> Iterator[None]:
         for key in data.lower():
             if key in OK_KEYS:
                 runner.post(CheckinAnswered())
+            elif key in CONFIRM_KEYS:
+                runner.post(PositionConfirmed())
             elif key in STOP_KEYS:
                 runner.post(StopRequested())
             elif key in symptom_keys:
@@ -139,9 +157,12 @@ def cbreak_keys(runner: SessionRunner, ev: Evidence) -> Iterator[None]:
     if is_tty:
         tty.setcbreak(fd)
     loop.add_reader(fd, on_key)
+    # Ctrl-C during a session is a stop: the return and rest instructions follow, then the survey.
+    loop.add_signal_handler(signal.SIGINT, runner.post, StopRequested())
     try:
         yield
     finally:
+        loop.remove_signal_handler(signal.SIGINT)
         loop.remove_reader(fd)
         if saved is not None:
             termios.tcsetattr(fd, termios.TCSADRAIN, saved)
@@ -160,19 +181,17 @@ def ask_survey(ev: Evidence) -> tuple[int | None, Tolerance | None, tuple[str, .
 
 def handle_interrupted(db: Database, owner: int, ev: Evidence) -> None:
     """A session left unfinished (crash, kill, power cut) is marked interrupted and its survey is asked now."""
-    for session_id in mark_interrupted(db, owner):
-        info = session_info(db, session_id)
-        assert info is not None
-        events = len(journal_rows(db, session_id))
+    mark_interrupted(db, owner)
+    for interrupted in services.interrupted_sessions(db, owner):
         console.print(
-            f"[yellow]Session {session_id} (started {info['started_at']}) was interrupted; "
-            f"its {events} journal entries are kept.[/] Please tell us how you are."
+            f"[yellow]Session {interrupted.session_id} (started {interrupted.started.isoformat()}) was interrupted; "
+            f"its {interrupted.events} journal entries are kept.[/] Please tell us how you are."
         )
         pain_after, tolerance, symptoms = ask_survey(ev)
-        started = dt.datetime.fromisoformat(info["started_at"]).date()
-        log = SessionLog(date=started, completed=False, pain_after=pain_after, tolerance=tolerance, symptoms=symptoms)
-        with db.session() as session:
-            repo.add_session_log(session, owner, info["plan_id"], log, origin="interrupted")
+        pause = services.log_interrupted(db, ev, owner, interrupted, pain_after, tolerance, symptoms)
+        if pause is not None:
+            render.urgent_advice(console, ev.rules.urgent_advice.text if pause.urgent else None)
+            console.print(f"[bold red]{services.pause_message(pause)}[/]")
 
 
 async def run_live(runner: SessionRunner, view: TerminalView, speaker: Speaker, buddy: BuddySink, ev: Evidence) -> None:
@@ -192,19 +211,34 @@ def session_command(
     table: Annotated[
         str | None, typer.Option(help="A motorized table: sim, tcp://HOST:PORT or serial:///dev/ttyX[?baud=N].")
     ] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="Demonstration mode: HANGTIME_SESSION_SPEED may compress time; no real table; not counted."
+        ),
+    ] = False,
 ) -> None:
     """Run today's prescription as a guided, timed session with check-ins and a buddy alert."""
     if ctx.invoked_subcommand is not None:
         return
     with friendly_errors():
+        if demo:
+            enter_demonstration_mode()
         ev = evidence()
         config_settings = settings()
+        try:
+            config_settings.check_table_for_demonstration(table)
+        except ValueError as exc:
+            fail(str(exc))
+        demo_speed = config_settings.session_speed if config_settings.demo else None
+        if demo_speed is not None:
+            console.print(Panel(demonstration_banner(demo_speed), style="bold magenta"))
         db = open_database()
         try:
             with db.session() as session:
                 owner = repo.owner_id(session)
             handle_interrupted(db, owner, ev)
-            setup = services.prepare_session(db, today(), config_settings.checkin_interval_s)
+            setup = services.prepare_session(db, ev, today(), config_settings.checkin_interval_s)
             week, config, spotter_required = setup.week, setup.config, setup.config.spotter_required
             console.print(
                 Panel(
@@ -217,7 +251,7 @@ def session_command(
             for item in ("instructions", "straps", "not_after_meal", "screening") + (
                 ("spotter",) if spotter_required else ()
             ):
-                if not Confirm.ask(CHECKLIST_TEXT[item], default=True, console=console):
+                if not Confirm.ask(CHECKLIST_TEXT[item], default=False, console=console):
                     fail(f"checklist not confirmed: {CHECKLIST_TEXT[item]}")
                 items.append(item)
             pain_before = IntPrompt.ask(
@@ -231,8 +265,14 @@ def session_command(
                 )
             clock = RealClock(config_settings.session_speed)
             engine = SessionEngine(config, clock, ev.symptom_advice)
-            journal = Journal.start(db, owner, setup.plan_id, config, {"week": week.week, "speed": clock.speed})
-            view = TerminalView(engine, ev)
+            journal = Journal.start(
+                db,
+                owner,
+                setup.plan_id,
+                config,
+                {"week": week.week, "speed": clock.speed, "demo": demo_speed is not None},
+            )
+            view = TerminalView(engine, ev, demo_speed)
             speaker = Speaker(enabled=not quiet, bell=lambda: console.bell())
             smtp = config_settings.smtp()
             buddy = BuddySink(contact, person, journal, smtp, engine)
@@ -266,11 +306,15 @@ def session_command(
                     pain_after=pain_after, tolerance=tolerance.value if tolerance else None, symptoms=symptoms
                 )
             )
-            log = services.finish_session(db, ev, journal, engine, setup)
+            log, pause = services.finish_session(db, ev, journal, engine, setup, demo=demo_speed is not None)
             reason = engine.end_reason.value if engine.end_reason else "done"
             console.print(f"Session {journal.session_id} saved: {reason}, held {engine.held_s:.0f} s.")
-            if any(ev.symptoms[s].severity == "red_flag" for s in log.symptoms):
-                console.print("[bold red]You reported a red-flag symptom: see a clinician before inverting again.[/]")
+            if log.outside_prescription:
+                flag = log.outside_prescription
+                console.print(f"[yellow]Outside your prescription, so it does not count as progress:[/] {flag}")
+            if pause is not None:
+                render.urgent_advice(console, ev.rules.urgent_advice.text if pause.urgent else None)
+                console.print(f"[bold red]{services.pause_message(pause)}[/]")
         finally:
             db.dispose()
 
@@ -306,22 +350,20 @@ def replay_command(
     with friendly_errors():
         lines = _load_replay_lines(file)
         header: dict[str, Any] = {}
+        format_version = 1  # files without a header, or with an old one, are format 1
         if lines and "config" in lines[0] and "event" not in lines[0]:
-            header = lines.pop(0)["config"]
+            first = lines.pop(0)
+            header = first["config"] if isinstance(first["config"], dict) else {}
+            format_version = int(first.get("format", 1)) if isinstance(first.get("format", 1), int) else 1
         if config_file is not None:
             data = read_structured_file(config_file, "config")
             header = data if isinstance(data, dict) else {}
-        known = SessionConfig.__dataclass_fields__
         try:
-            config = (
-                SessionConfig(**{k: v for k, v in header.items() if k in known})
-                if header
-                else SessionConfig(angle_deg=20, hold_s=60)
-            )
-        except TypeError as exc:
-            fail(f"bad session config: {exc}")
+            config = config_from_dict(header) if header else SessionConfig(angle_deg=20, hold_s=60)
+        except ValueError as exc:
+            fail(f"{file}: {exc}")
         try:
-            timeline = replay(config, lines, evidence().symptom_advice)
+            timeline = replay(config, lines, evidence().symptom_advice, format_version)
         except ReplayError as exc:
             fail(f"{file}: {exc}")
         if as_json:
@@ -349,7 +391,7 @@ def export_command(
             info = session_info(db, session_id)
             if info is None:
                 fail(f"no session {session_id}")
-            lines = [json.dumps({"config": info["config"], "status": info["status"]})]
+            lines = [json.dumps({"format": REPLAY_FORMAT, "config": info["config"], "status": info["status"]})]
             lines += [json.dumps(event) for event in export_events(db, session_id)]
         finally:
             db.dispose()

@@ -4,24 +4,57 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_path
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from hangtime.notify.buddy import SmtpSettings
+
+# Knobs that may stretch or compress a session: a .env file never sets them, so a real session cannot pick up
+# a demonstration's speed silently. They come from the process environment or the command line (--demo) only.
+DEMONSTRATION_ONLY = frozenset({"demo", "session_speed"})
+
+
+class _DotEnvWithoutDemonstration(PydanticBaseSettingsSource):
+    def __init__(self, inner: PydanticBaseSettingsSource) -> None:
+        super().__init__(inner.settings_cls)
+        self.inner = inner
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {key: value for key, value in self.inner().items() if key not in DEMONSTRATION_ONLY}
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HANGTIME_", env_file=".env", extra="ignore")
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _DotEnvWithoutDemonstration(dotenv_settings), file_secret_settings
+
     data_dir: Path = user_data_path("hangtime", appauthor=False)
     database_url: str | None = None
     # Pins "today" for demonstrations and tests of expiry; unset in normal use.
     today: dt.date | None = None
-    # Session timing. speed > 1 compresses time (demonstrations and tests only).
+    # Demonstration mode: time may be compressed, a banner shows on every screen, what is stored is marked as a
+    # demonstration and no motorized table is driven (the simulator only).
+    demo: bool = False
+    # Session timing. speed other than 1 compresses time: demonstration mode only.
     session_speed: float = Field(default=1.0, gt=0, le=1000)
-    checkin_interval_s: float = Field(default=30, ge=5, le=600)
+    # Check-ins every 10-60 s: longer would leave a person who fainted inverted unnoticed for too long.
+    checkin_interval_s: float = Field(default=30, ge=10, le=60)
     # A motorized table for web sessions: sim, tcp://HOST:PORT or serial:///dev/ttyX (none: a manual table).
     table: str | None = None
     # Buddy alerts by email use this SMTP server.
@@ -31,6 +64,20 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_sender: str = "hangtime@localhost"
     smtp_starttls: bool = False
+
+    @model_validator(mode="after")
+    def _speed_only_in_demonstration(self) -> Settings:
+        if self.session_speed != 1 and not self.demo:
+            raise ValueError(
+                f"HANGTIME_SESSION_SPEED={self.session_speed:g} compresses session time, which only a demonstration "
+                "may do: unset it, or use demonstration mode (--demo or HANGTIME_DEMO=1)"
+            )
+        return self
+
+    def check_table_for_demonstration(self, table: str | None) -> None:
+        """A demonstration never drives a real motorized table: its compressed time would move a person."""
+        if self.demo and table not in (None, "sim"):
+            raise ValueError(f"demonstration mode drives no motorized table ('{table}'): use --table sim or none")
 
     def smtp(self) -> SmtpSettings:
         return SmtpSettings(
@@ -48,5 +95,22 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'hangtime.db'}"
 
 
-def load_settings() -> Settings:
-    return Settings()
+def demonstration_banner(speed: float) -> str:
+    pace = f"time runs {speed:g}x faster" if speed != 1 else "time runs at normal speed"
+    return f"DEMONSTRATION: {pace}; not a real session, and it never counts as progress"
+
+
+class SettingsError(ValueError):
+    """A HANGTIME_* setting out of range, named as the person typed it."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "HANGTIME_" + "_".join(str(part) for part in first["loc"]).upper()
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if first["loc"]:
+            message = f"{name}={first['input']!s} is not allowed: {message[0].lower()}{message[1:]}"
+        raise SettingsError(message) from None

@@ -9,6 +9,11 @@ KG_PER_POUND = 0.45359237
 POUNDS_PER_STONE = 14
 
 
+# SI values keep 6 decimals (a micrometre, a milligram): enough that a person who types exactly a maker's limit in
+# the maker's unit ("6 ft 6 in", "300 lb") compares equal to it, where rounding to 0.1 would push 300 lb above it.
+PRECISION = 6
+
+
 class UnitError(ValueError):
     """A height or weight that cannot be read; the message says what was expected."""
 
@@ -32,17 +37,17 @@ def parse_height_cm(text: str | float | int, default_unit: str = "cm") -> float:
     if match:
         feet = _number(match.group(1))
         inches = _number(match.group(2)) if match.group(2) else 0.0
-        return round((feet * 12 + inches) * CM_PER_INCH, 1)
+        return round((feet * 12 + inches) * CM_PER_INCH, PRECISION)
     match = _SINGLE.match(cleaned)
     if match:
         value = _number(match.group(1))
         unit = match.group(2) or default_unit
         if unit in ("cm", "centimetres", "centimeters"):
-            return round(value, 1)
+            return round(value, PRECISION)
         if unit in ("m", "metres", "meters"):
-            return round(value * 100, 1)
+            return round(value * 100, PRECISION)
         if unit in ("in", "inch", "inches", '"', "”"):
-            return round(value * CM_PER_INCH, 1)
+            return round(value * CM_PER_INCH, PRECISION)
     raise UnitError(f"cannot read height '{text}': use e.g. '178 cm', '1.78 m', '5 ft 10 in' or '70 in'")
 
 
@@ -54,15 +59,15 @@ def parse_weight_kg(text: str | float | int, default_unit: str = "kg") -> float:
     match = _STONE_POUNDS.match(cleaned)
     if match:
         pounds = _number(match.group(1)) * POUNDS_PER_STONE + (_number(match.group(2)) if match.group(2) else 0.0)
-        return round(pounds * KG_PER_POUND, 1)
+        return round(pounds * KG_PER_POUND, PRECISION)
     match = _SINGLE.match(cleaned)
     if match:
         value = _number(match.group(1))
         unit = match.group(2) or default_unit
         if unit in ("kg", "kgs", "kilo", "kilos", "kilograms"):
-            return round(value, 1)
+            return round(value, PRECISION)
         if unit in ("lb", "lbs", "pound", "pounds"):
-            return round(value * KG_PER_POUND, 1)
+            return round(value * KG_PER_POUND, PRECISION)
     raise UnitError(f"cannot read weight '{text}': use e.g. '82 kg', '180 lb' or '12 st 8 lb'")
 
 

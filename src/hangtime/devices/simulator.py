@@ -206,11 +206,14 @@ class SimulatorServer:
             self.physics.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.physics
+        # Abort, not close: a close waits to flush what a peer that stopped reading never takes, and the server's
+        # wait_closed() waits for every connection, so one stuck peer used to hang the shutdown for ever.
         for writer in list(self.writers):
-            writer.close()
+            writer.transport.abort()
         if self.server is not None:
             self.server.close()
-            await self.server.wait_closed()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.server.wait_closed(), 2.0)
 
     def drop_clients(self) -> None:
         for writer in list(self.writers):

@@ -74,6 +74,8 @@ class SafetySupervisor:
         self._failures = 0
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        # Counts returns and e-stops: a MOVE asked for before the latest one is dropped, never sent after it.
+        self._returns = 0
         self.link_up = asyncio.Event()
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -138,20 +140,34 @@ class SafetySupervisor:
 
     # -- commands ------------------------------------------------------------------------------------------
 
-    async def _send(self, verb: str, **fields: object) -> None:
+    def _refuse_if_latched(self) -> None:
+        if self.estop_latched or self.fault is not None:
+            raise TableError(f"latched: {'e-stop' if self.estop_latched else self.fault}; reset first")
+
+    async def _send(self, verb: str, *, moves_after: int | None = None, **fields: object) -> None:
         if self.connection is None or self.connection.closed:
             raise TableError("no connection to the table")
         async with self._lock:
+            if moves_after is not None:  # checked again under the lock: a latch or return while this MOVE waited wins
+                self._refuse_if_latched()
+                if self._returns != moves_after:
+                    raise TableError("MOVE superseded by a return")
             await self.connection.request(verb, **fields)
+
+    async def _send_now(self, verb: str, **fields: object) -> None:
+        """Stops jump the queue: no wait for a status poll in flight (replies are matched by sequence number)."""
+        if self.connection is None or self.connection.closed:
+            raise TableError("no connection to the table")
+        self._returns += 1
+        await self.connection.request(verb, **fields)
 
     async def move_to(self, angle: float, rate: float | None = None) -> float:
         """Move toward `angle` within every limit; refused while an e-stop or a fault is latched."""
-        if self.estop_latched or self.fault is not None:
-            raise TableError(f"latched: {'e-stop' if self.estop_latched else self.fault}; reset first")
+        self._refuse_if_latched()
         target, speed = self.limit_angle(angle), self.limit_rate(rate)
         self.commanded_target, self.commanded_rate = target, speed
         self._history.clear()
-        await self._send("MOVE", angle=target, rate=speed)
+        await self._send("MOVE", moves_after=self._returns, angle=target, rate=speed)
         return target
 
     async def hold(self) -> None:
@@ -163,11 +179,11 @@ class SafetySupervisor:
         speed = self.limit_rate(rate)
         self.commanded_target, self.commanded_rate = self.device.home_deg, speed
         self._history.clear()
-        await self._send("RETURN", rate=speed)
+        await self._send_now("RETURN", rate=speed)
 
     async def estop(self) -> None:
         self.estop_latched = True
-        await self._send("ESTOP")
+        await self._send_now("ESTOP")
 
     async def reset(self) -> None:
         await self._send("RESET")

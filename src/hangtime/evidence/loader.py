@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from hangtime import strict_yaml
 from hangtime.evidence.models import (
     Alternative,
     AlternativesFile,
@@ -63,6 +64,10 @@ class Evidence:
             cited.append("caps:base")
         if source_id in self.rules.screening_validity.sources:
             cited.append("screening:validity")
+        if source_id in self.rules.clearance_validity.sources:
+            cited.append("clearance:validity")
+        if source_id in self.rules.urgent_advice.sources:
+            cited.append("urgent_advice")
         for symptom in self.symptoms.values():
             if source_id in symptom.sources:
                 cited.append(f"symptom:{symptom.id}")
@@ -97,7 +102,7 @@ def _read_yaml(directory: Path, name: str) -> dict[str, Any]:
     except OSError as exc:
         raise EvidenceError(f"{name}: cannot read ({exc.strerror})") from None
     try:
-        data = yaml.safe_load(text)
+        data = strict_yaml.load(text)
     except yaml.YAMLError as exc:
         raise EvidenceError(f"{name}: not valid YAML ({exc})") from None
     if not isinstance(data, dict):
@@ -182,14 +187,22 @@ def _load(directory: Path) -> Evidence:
             raise EvidenceError(f"conditions.yaml: {entry} names unknown group '{condition.group}'")
         if condition.outcome is Outcome.NEEDS_CLEARANCE and not condition.clearance_by:
             raise EvidenceError(f"conditions.yaml: {entry} needs clearance but names no one in clearance_by")
+        if condition.urgent and condition.outcome is not Outcome.NOT_ADVISED:
+            raise EvidenceError(f"conditions.yaml: {entry} is urgent, so its outcome must be not_advised")
     for rule in rules.profile_rules:
         _cites(rule.sources, sources, "conditions.yaml", f"profile rule '{rule.id}'")
         if rule.outcome is Outcome.NEEDS_CLEARANCE and not rule.clearance_by:
             raise EvidenceError(
                 f"conditions.yaml: profile rule '{rule.id}' needs clearance but names no one in clearance_by"
             )
+        if rule.urgent and rule.outcome is not Outcome.NOT_ADVISED:
+            raise EvidenceError(
+                f"conditions.yaml: profile rule '{rule.id}' is urgent, so its outcome must be not_advised"
+            )
     _cites(rules.base_caps.sources, sources, "conditions.yaml", "base_caps")
     _cites(rules.screening_validity.sources, sources, "conditions.yaml", "screening_validity")
+    _cites(rules.urgent_advice.sources, sources, "conditions.yaml", "urgent_advice")
+    _cites(rules.clearance_validity.sources, sources, "conditions.yaml", "clearance_validity")
 
     raw_symptoms = _read_yaml(directory, "symptoms.yaml").get("symptoms")
     if not isinstance(raw_symptoms, list):
@@ -199,6 +212,8 @@ def _load(directory: Path) -> Evidence:
     _unique((s.key for s in symptoms_list), "symptoms.yaml", "symptom key")
     for symptom in symptoms_list:
         _cites(symptom.sources, sources, "symptoms.yaml", f"symptom '{symptom.id}'")
+        if symptom.severity == "red_flag" and not symptom.clearance_by:
+            raise EvidenceError(f"symptoms.yaml: red-flag symptom '{symptom.id}' names no one in clearance_by")
 
     raw_tables = _read_yaml(directory, "tables.yaml").get("tables")
     if not isinstance(raw_tables, list):
@@ -208,7 +223,7 @@ def _load(directory: Path) -> Evidence:
     for table in tables_list:
         _cites(table.sources, sources, "tables.yaml", f"table '{table.id}'")
         if table.min_height_cm >= table.max_height_cm:
-            raise EvidenceError(f"tables.yaml: table '{table.id}' has min_height_cm not below max_height_cm")
+            raise EvidenceError(f"tables.yaml: table '{table.id}' has min_height not below max_height")
     if "generic" not in {t.id for t in tables_list}:
         raise EvidenceError("tables.yaml: the 'generic' table model is required")
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hangtime.units import UnitError, parse_height_cm, parse_weight_kg
 
 
 class Outcome(StrEnum):
@@ -48,7 +50,8 @@ class PartialCaps(_Strict):
     max_angle_deg: float | None = Field(default=None, ge=0, le=90)
     max_hold_s: int | None = Field(default=None, ge=10, le=3600)
     max_sessions_per_day: int | None = Field(default=None, ge=1, le=10)
-    supervised_sessions: int | None = Field(default=None, ge=0, le=100)
+    # 1000 means every session of any plan (a plan has at most 12 weeks x 7 days x 10 sessions).
+    supervised_sessions: int | None = Field(default=None, ge=0, le=1000)
     max_tilt_rate_deg_s: float | None = Field(default=None, gt=0, le=90)
 
 
@@ -63,6 +66,8 @@ class Condition(_Strict):
     question: str = Field(min_length=1)
     why: str = Field(min_length=1)
     outcome: Outcome
+    # Urgent: the person is told to get medical care today before anything else; only with not_advised.
+    urgent: bool = False
     clearance_by: tuple[Clearer, ...] = ()
     caps: PartialCaps = PartialCaps()
     note: str | None = None
@@ -74,6 +79,7 @@ class ProfileRule(_Strict):
     id: str
     check: Literal["age", "table_limits", "blood_pressure", "bmi"]
     outcome: Outcome
+    urgent: bool = False
     text: str
     sources: tuple[str, ...]
     clearance_by: tuple[Clearer, ...] = ()
@@ -106,6 +112,8 @@ class ConditionsFile(_Strict):
     groups: tuple[Group, ...]
     conditions: tuple[Condition, ...]
     profile_rules: tuple[ProfileRule, ...]
+    urgent_advice: EvidenceNote
+    clearance_validity: Validity
     base_caps: BaseCaps
     screening_validity: Validity
 
@@ -116,6 +124,8 @@ class Symptom(_Strict):
     key: str = Field(min_length=1, max_length=1)
     action: Literal["return"]
     severity: Literal["adverse", "red_flag"]
+    # Who may clear a person to invert again after this symptom (red flags only).
+    clearance_by: tuple[Clearer, ...] = ()
     advice: str
     sources: tuple[str, ...]
 
@@ -123,14 +133,51 @@ class Symptom(_Strict):
 class TableModel(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
-    min_height_cm: float = Field(ge=100, le=250)
-    max_height_cm: float = Field(ge=100, le=250)
-    max_weight_kg: float = Field(ge=30, le=300)
+    # The maker's limits as the maker writes them ("4 ft 10 in", "300 lb", "150 kg"); inclusive.
+    min_height: str
+    max_height: str
+    max_weight: str
     max_angle_deg: float = Field(ge=0, le=90)
     ankle_system: str
     motorized: bool
     note: str | None = None
     sources: tuple[str, ...]
+
+    @field_validator("min_height", "max_height")
+    @classmethod
+    def _height_readable(cls, value: str) -> str:
+        try:
+            height = parse_height_cm(value)
+        except UnitError as exc:
+            raise ValueError(str(exc)) from None
+        if not 100 <= height <= 250:
+            raise ValueError(f"height '{value}' is outside 100-250 cm")
+        return value
+
+    @field_validator("max_weight")
+    @classmethod
+    def _weight_readable(cls, value: str) -> str:
+        try:
+            weight = parse_weight_kg(value)
+        except UnitError as exc:
+            raise ValueError(str(exc)) from None
+        if not 30 <= weight <= 300:
+            raise ValueError(f"weight '{value}' is outside 30-300 kg")
+        return value
+
+    # Converted with the same function and precision as a person's typed height and weight, so that a person at
+    # exactly the maker's limit (6 ft 6 in, 300 lb) compares equal to it.
+    @property
+    def min_height_cm(self) -> float:
+        return parse_height_cm(self.min_height)
+
+    @property
+    def max_height_cm(self) -> float:
+        return parse_height_cm(self.max_height)
+
+    @property
+    def max_weight_kg(self) -> float:
+        return parse_weight_kg(self.max_weight)
 
 
 class Alternative(_Strict):

@@ -1,8 +1,13 @@
 """The session engine: a pure state machine. Events in, commands out; time only from the injected clock.
 
-Safety properties (checked by a hypothesis state-machine test):
-- time held inverted never exceeds the hard limit (the prescription plus a small grace, never above the cap),
-  whatever events arrive; tilting into position is bounded separately by its own timeout;
+Safety properties (checked by a hypothesis state-machine test and by mutation testing):
+- every second below horizontal counts (tilting, holding, resting between sets or oscillation cycles, returning);
+  the return starts early enough that the total stays within the hard limit (the planned total plus a small
+  grace, never above the cap) when the return takes its planned time;
+- a measured angle above the cap for 2 s or more starts the return, in any phase on the table;
+- answering a check-in ("I'm OK") and confirming a position ("I'm there", "I'm back") are different events: a
+  check-in answer never moves a phase, and a check-in is never asked within a few seconds of a cue that asks
+  for a confirmation;
 - a stop, a symptom, a missed check-in or the hard limit moves to RETURNING at the moment it happens;
 - every way out of an inverted phase passes through RETURNING and then a rest near horizontal;
 - an unanswered check-in always raises an alarm, and then a buddy alert, and the alarm repeats until answered.
@@ -14,9 +19,12 @@ cannot stretch a hold: the runner sleeps until `next_deadline()` and the engine 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from enum import StrEnum
 from typing import Any, Protocol
+
+from pydantic import TypeAdapter, ValidationError
 
 
 class Clock(Protocol):
@@ -52,7 +60,11 @@ class Phase(StrEnum):
 
 
 INVERTED = frozenset({Phase.TILTING, Phase.HOLDING})
+# Time in these phases counts toward the hard limit: the person is (or may still be) below horizontal.
+COUNTED_AS_INVERTED = frozenset({Phase.TILTING, Phase.HOLDING, Phase.SET_REST, Phase.RETURNING})
 ON_TABLE = frozenset({Phase.TILTING, Phase.HOLDING, Phase.RETURNING, Phase.SET_REST, Phase.RESTING, Phase.UPRIGHT})
+# Phases whose cue asks the person to confirm a position.
+ASKS_CONFIRMATION = frozenset({Phase.TILTING, Phase.RETURNING, Phase.UPRIGHT})
 
 
 class EndReason(StrEnum):
@@ -61,6 +73,7 @@ class EndReason(StrEnum):
     SYMPTOM = "symptom"
     NO_RESPONSE = "no_response"
     HARD_LIMIT = "hard_limit"
+    ABOVE_CAP = "above_cap"
     ABORTED = "aborted"
 
 
@@ -97,9 +110,16 @@ class AngleReading(Event):
 
 @dataclass(frozen=True)
 class CheckinAnswered(Event):
-    """The one-key 'I'm OK'. While tilting it also means 'I have reached the angle'; while returning, 'I'm back'."""
+    """'I'm OK': answers a check-in or the alarm. It never confirms a position."""
 
     name: str = field(init=False, default="checkin_answered")
+
+
+@dataclass(frozen=True)
+class PositionConfirmed(Event):
+    """'I'm there' / 'I'm back' / 'I'm upright': confirms the position the current cue asked for."""
+
+    name: str = field(init=False, default="position_confirmed")
 
 
 @dataclass(frozen=True)
@@ -135,6 +155,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ChecklistConfirmed,
         AngleReading,
         CheckinAnswered,
+        PositionConfirmed,
         SymptomReported,
         StopRequested,
         ConnectionLost,
@@ -150,13 +171,27 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     if cls is None:
         raise ValueError(f"unknown event '{name}' (known: {', '.join(sorted(EVENT_TYPES))})")
     fields = {k: v for k, v in data.items() if k not in ("event", "t")}
-    for key in ("items", "symptoms"):
-        if key in fields and isinstance(fields[key], list):
-            fields[key] = tuple(fields[key])
+    known = {f.name for f in dataclass_fields(cls) if f.init}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise ValueError(f"event '{name}' has no field '{unknown[0]}'")
     try:
-        return cls(**fields)
-    except TypeError as exc:
-        raise ValueError(f"event '{name}': {exc}") from None
+        return TypeAdapter(cls).validate_python(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ValueError(f"event '{name}': {where}: {first['msg'].lower()}") from None
+
+
+def config_from_dict(data: dict[str, Any]) -> SessionConfig:
+    """A session config from a journal or replay header, checked field by field; raises ValueError."""
+    known = {f.name for f in dataclass_fields(SessionConfig)}
+    try:
+        return TypeAdapter(SessionConfig).validate_python({k: v for k, v in data.items() if k in known})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ValueError(f"session config: {where}: {first['msg'].lower()}") from None
 
 
 # --- commands ----------------------------------------------------------------------------------------------
@@ -203,21 +238,40 @@ class SessionConfig:
     breathing_cue_s: float = 20
     near_horizontal_deg: float = 10
     angle_tolerance_deg: float = 5
+    # A check-in is never asked within this many seconds of a cue that asks for a confirmation.
+    confirm_quiet_s: float = 5
+    # A measured angle above the cap for this long starts the return.
+    above_cap_s: float = 2
+    # Without a tilt-rate cap, tilting and returning are planned at this rate (a slow, controlled manual tilt).
+    planned_rate_deg_s: float = 5
+    # A slow tilt (2 deg/s to 60 degrees takes 30 s) gets this much past its planned time before it counts as stuck.
+    travel_margin_s: float = 15
 
     @property
-    def planned_inverted_s(self) -> int:
+    def planned_hold_s(self) -> int:
         return self.hold_s * self.sets
 
     @property
+    def travel_s(self) -> float:
+        """Planned time to tilt to the angle, and the same again to return, at the capped or planned rate."""
+        return self.angle_deg / (self.max_tilt_rate_deg_s or self.planned_rate_deg_s)
+
+    @property
+    def planned_inverted_s(self) -> float:
+        """Every planned second below horizontal: each segment's tilt, hold and return, and the rests between."""
+        segments = self.segments
+        return sum(segments) + len(segments) * 2 * self.travel_s + (len(segments) - 1) * self.between_segments_s
+
+    @property
     def hard_limit_s(self) -> float:
-        """The prescription plus a small grace, never above the cap."""
+        """The planned total plus a small grace, never above the cap on time inverted."""
         return min(self.planned_inverted_s + self.hard_limit_grace_s, float(self.cap_hold_s))
 
     @property
     def segments(self) -> list[float]:
         """Inverted segment lengths: sets, or oscillation 'down' halves."""
         if self.oscillation_down_s:
-            total = self.planned_inverted_s
+            total = self.planned_hold_s
             full, last = divmod(total, self.oscillation_down_s)
             return [float(self.oscillation_down_s)] * full + ([float(last)] if last else [])
         return [float(self.hold_s)] * self.sets
@@ -227,6 +281,22 @@ class SessionConfig:
         if self.oscillation_down_s and self.oscillation_up_s:
             return float(self.oscillation_up_s)
         return float(self.set_rest_s)
+
+
+def fit_within_cap(config: SessionConfig, min_hold_s: int = 10) -> SessionConfig:
+    """Shorten the holds (then drop sets) until every planned second below horizontal fits within the cap.
+
+    A prescription counts hold time only; tilting, resting between sets or cycles and returning are inverted too,
+    so a 300 s prescription at 2 degrees per second cannot also take 300 s of tilting within a 300 s cap."""
+    fitted = config
+    while fitted.planned_inverted_s > fitted.cap_hold_s:
+        if fitted.hold_s > min_hold_s:
+            fitted = replace(fitted, hold_s=fitted.hold_s - 1)
+        elif fitted.sets > 1:
+            fitted = replace(fitted, sets=fitted.sets - 1, hold_s=config.hold_s)
+        else:
+            break  # one short hold still does not fit: the hard limit returns the person early
+    return fitted
 
 
 REQUIRED_CHECKLIST = ("instructions", "straps", "not_after_meal", "screening")
@@ -265,6 +335,9 @@ class SessionEngine:
         self.phase_started_at = self.t
         self.transitions: list[Transition] = []
         self.held_before_phase = 0.0
+        self.inverted_before_phase = 0.0
+        self.last_confirm_cue_at: float | None = None
+        self.above_cap_since: float | None = None
         self.segment_index = 0
         self.end_reason: EndReason | None = None
         self.symptoms: list[str] = []
@@ -292,6 +365,12 @@ class SessionEngine:
         return self.held_before_phase + current
 
     @property
+    def inverted_s(self) -> float:
+        """Every second below horizontal so far (tilting, holding, resting between sets, returning)."""
+        current = self.t - self.phase_started_at if self.phase in COUNTED_AS_INVERTED else 0.0
+        return self.inverted_before_phase + current
+
+    @property
     def completed(self) -> bool:
         return self.end_reason is EndReason.COMPLETED
 
@@ -300,13 +379,13 @@ class SessionEngine:
         start = self.phase_started_at
         match self.phase:
             case Phase.TILTING:
-                return start + c.tilt_timeout_s
+                return start + max(c.tilt_timeout_s, c.travel_s + c.travel_margin_s)
             case Phase.HOLDING:
                 return start + c.segments[self.segment_index]
             case Phase.SET_REST:
                 return start + c.between_segments_s
             case Phase.RETURNING:
-                return start + c.return_timeout_s
+                return start + max(c.return_timeout_s, c.travel_s + c.travel_margin_s)
             case Phase.RESTING:
                 return start + c.rest_near_horizontal_s
             case Phase.UPRIGHT:
@@ -315,19 +394,24 @@ class SessionEngine:
                 return None
 
     def hard_limit_at(self) -> float | None:
-        if self.phase is not Phase.HOLDING:
+        """When the return must start so that the time inverted, return included, stays within the hard limit."""
+        if self.phase not in (Phase.TILTING, Phase.HOLDING, Phase.SET_REST):
             return None
-        return self.phase_started_at + (self.config.hard_limit_s - self.held_before_phase)
+        budget = self.config.hard_limit_s - self.config.travel_s - self.inverted_before_phase
+        return self.phase_started_at + budget
 
     def _timers(self) -> list[tuple[float, int, str]]:
-        """Active timers as (time, priority, name); the hard limit wins a tie."""
+        """Active timers as (time, priority, name). A hold that ends exactly at the limit completes (both start the
+        same return at the same instant; only the recorded reason differs)."""
         timers: list[tuple[float, int, str]] = []
-        limit = self.hard_limit_at()
-        if limit is not None:
-            timers.append((limit, 0, "hard_limit"))
         deadline = self.phase_deadline()
         if deadline is not None:
-            timers.append((deadline, 1, "phase_end"))
+            timers.append((deadline, 0, "phase_end"))
+        limit = self.hard_limit_at()
+        if limit is not None:
+            timers.append((limit, 1, "hard_limit"))
+        if self.above_cap_since is not None:
+            timers.append((self.above_cap_since + self.config.above_cap_s, 1, "above_cap"))
         if self.checkin_due_at is not None:
             timers.append((self.checkin_due_at, 2, "checkin_due"))
         if self.alarm_at is not None:
@@ -378,6 +462,12 @@ class SessionEngine:
     def _enter(self, phase: Phase, why: str) -> list[Command]:
         if self.phase is Phase.HOLDING:
             self.held_before_phase += self.t - self.phase_started_at
+        if self.phase in COUNTED_AS_INVERTED:
+            self.inverted_before_phase += self.t - self.phase_started_at
+        if phase in ASKS_CONFIRMATION:
+            self.last_confirm_cue_at = self.t
+        if phase not in ON_TABLE or phase is Phase.RETURNING:
+            self.above_cap_since = None  # already on the way back: nothing more for the above-cap timer to do
         self.transitions.append(Transition(self.t, self.phase, phase, why))
         self.phase = phase
         self.phase_started_at = self.t
@@ -390,7 +480,7 @@ class SessionEngine:
                 rate = c.max_tilt_rate_deg_s
                 slowly = f" slowly, at most {rate:g} degrees per second" if rate else " slowly"
                 commands.append(
-                    say(f"Tilt back{slowly} to {c.angle_deg:g} degrees. Press OK when you are there.", "tilt")
+                    say(f"Tilt back{slowly} to {c.angle_deg:g} degrees. Press I'm there when you are there.", "tilt")
                 )
                 commands.append(Command("move_to", {"angle_deg": c.angle_deg, "rate_deg_s": rate}))
             case Phase.HOLDING:
@@ -400,7 +490,7 @@ class SessionEngine:
                 end = self.t + length
                 self.countdown_cues = [end - s for s in (30, 10) if length > s + 5]
             case Phase.RETURNING:
-                commands.append(say("Return slowly to near horizontal. Press OK when you are there.", "return"))
+                commands.append(say("Return slowly to near horizontal. Press I'm back when you are there.", "return"))
                 commands.append(Command("return_upright", {"rate_deg_s": c.max_tilt_rate_deg_s}))
             case Phase.SET_REST:
                 commands.append(say(f"Rest near horizontal for {_duration(c.between_segments_s)}.", "rest"))
@@ -420,11 +510,17 @@ class SessionEngine:
                 self._stop_checkins()
                 if self.end_reason is None:
                     self.end_reason = EndReason.ABORTED
-                commands.append(Command("record", {"end_reason": self.end_reason.value, "held_s": self.held_s}))
+                commands.append(
+                    Command(
+                        "record",
+                        {"end_reason": self.end_reason.value, "held_s": self.held_s, "inverted_s": self.inverted_s},
+                    )
+                )
         return commands
 
     def _begin_return(self, why: str, reason: EndReason) -> list[Command]:
-        if self.end_reason is None or self.end_reason is EndReason.COMPLETED:
+        # Only ever called from tilting or holding, before any end reason is set: the first reason is the one kept.
+        if self.end_reason is None:
             self.end_reason = reason
         self.segment_index = len(self.config.segments)  # no further sets: this return ends the inversion
         return self._enter(Phase.RETURNING, why)
@@ -436,11 +532,10 @@ class SessionEngine:
         self.buddy_alert_at = None
 
     def _arm_checkin(self) -> None:
+        """The next check-in; the buddy timer is _answered's to cancel (it runs on while the alarm does)."""
         self.checkin_due_at = self.t + self.config.checkin_interval_s
         self.checkin_asked_at = None
         self.alarm_at = None
-        if not self.buddy_alerted:
-            self.buddy_alert_at = None
 
     def _missed(self, why: str) -> list[Command]:
         """Start the alarm and the buddy timer; an inverted person is brought back."""
@@ -448,8 +543,9 @@ class SessionEngine:
         if not self.alarming:
             self.alarming = True
             commands.append(Command("alarm", {"why": why}))
-            commands.append(say("Please answer. Press OK if you are all right.", "alarm"))
-        self.alarm_at = self.t + self.config.alarm_repeat_s
+            commands.append(say("Please answer. Press I'm OK if you are all right.", "alarm"))
+            self.alarm_at = self.t + self.config.alarm_repeat_s
+        # Already alarming: the repeat keeps its own 5 s rhythm (resetting it here skipped a repeat).
         if self.buddy_alert_at is None and not self.buddy_alerted:
             self.buddy_alert_at = self.t + self.config.buddy_after_s
         self.checkin_due_at = None
@@ -477,17 +573,35 @@ class SessionEngine:
         c = self.config
         match name:
             case "hard_limit":
+                if self.phase is Phase.SET_REST:  # already near horizontal: no further set
+                    self.end_reason = EndReason.HARD_LIMIT
+                    self.segment_index = len(c.segments)
+                    return [say("Time is up.", "limit"), *self._enter(Phase.RESTING, "hard limit on time inverted")]
                 return [
                     say("Time is up.", "limit"),
                     *self._begin_return("hard limit on time inverted", EndReason.HARD_LIMIT),
                 ]
+            case "above_cap":
+                self.above_cap_since = None
+                why = f"angle above your cap of {c.cap_angle_deg:g} degrees"
+                commands = [say("Too steep. Come back now to near horizontal.", "warning")]
+                if self.phase in INVERTED:
+                    return [*commands, *self._begin_return(why, EndReason.ABOVE_CAP)]
+                if self.end_reason in (None, EndReason.COMPLETED):
+                    self.end_reason = EndReason.ABOVE_CAP
+                self.segment_index = len(c.segments)
+                return [*commands, *self._enter(Phase.RETURNING, why)]
             case "phase_end":
                 return self._on_phase_end()
             case "checkin_due":
+                quiet_until = self._confirmation_quiet_until()
+                if quiet_until is not None:
+                    self.checkin_due_at = quiet_until  # never right after (or just before) "press I'm there/back"
+                    return []
                 self.checkin_due_at = None
                 self.checkin_asked_at = self.t
                 self.alarm_at = self.t + c.checkin_grace_s
-                return [Command("chime", {}), say("Check-in: press OK if you are all right.", "checkin")]
+                return [Command("chime", {}), say("Check-in: press I'm OK if you are all right.", "checkin")]
             case "alarm":
                 if not self.alarming:
                     return self._missed("check-in not answered")
@@ -549,6 +663,17 @@ class SessionEngine:
                 return self._enter(Phase.SURVEY, "upright")
         return []
 
+    def _confirmation_quiet_until(self) -> float | None:
+        """When a due check-in may be asked, if a confirmation cue was just given or is about to be."""
+        quiet = self.config.confirm_quiet_s
+        if self.last_confirm_cue_at is not None and self.t < self.last_confirm_cue_at + quiet:
+            return self.last_confirm_cue_at + quiet
+        if self.phase in (Phase.HOLDING, Phase.SET_REST):
+            upcoming = [d for d in (self.phase_deadline(), self.hard_limit_at()) if d is not None]
+            if upcoming and min(upcoming) - self.t < quiet:
+                return min(upcoming) + quiet
+        return None
+
     def _returned(self, why: str) -> list[Command]:
         if self.segment_index < len(self.config.segments) and self.end_reason is None:
             return self._enter(Phase.SET_REST, why)
@@ -575,14 +700,15 @@ class SessionEngine:
             case AngleReading(angle_deg=angle):
                 return self._on_angle(angle)
             case CheckinAnswered():
-                commands = self._answered()
+                return self._answered()
+            case PositionConfirmed():
                 if self.phase is Phase.TILTING:
-                    commands.extend(self._enter(Phase.HOLDING, "angle reached (confirmed)"))
-                elif self.phase is Phase.RETURNING:
-                    commands.extend(self._returned("back near horizontal (confirmed)"))
-                elif self.phase is Phase.UPRIGHT:
-                    commands.extend(self._enter(Phase.SURVEY, "upright (confirmed)"))
-                return commands
+                    return self._enter(Phase.HOLDING, "angle reached (confirmed)")
+                if self.phase is Phase.RETURNING:
+                    return self._returned("back near horizontal (confirmed)")
+                if self.phase is Phase.UPRIGHT:
+                    return self._enter(Phase.SURVEY, "upright (confirmed)")
+                return []
             case SymptomReported(symptom=symptom):
                 self.symptoms.append(symptom)
                 if self.phase in (Phase.CHECKLIST, Phase.SURVEY, Phase.DONE):
@@ -635,7 +761,11 @@ class SessionEngine:
         self.last_angle = angle
         self.max_angle_seen = max(self.max_angle_seen, angle)
         commands: list[Command] = [Command("angle", {"angle_deg": angle})]
-        if self.phase in INVERTED or self.phase is Phase.RETURNING:
+        if angle <= c.cap_angle_deg or self.phase not in ON_TABLE or self.phase is Phase.RETURNING:
+            self.above_cap_since = None
+        elif self.above_cap_since is None:
+            self.above_cap_since = self.t  # above the cap: the return starts if it lasts above_cap_s
+        if self.phase in ON_TABLE:
             if angle > c.cap_angle_deg:
                 commands.append(
                     Command("warn", {"kind": "above_cap", "angle_deg": angle, "limit_deg": c.cap_angle_deg})

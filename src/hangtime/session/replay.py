@@ -6,7 +6,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from hangtime.session.engine import Command, SessionConfig, SessionEngine, Tick, VirtualClock, event_from_dict
+from hangtime.session.engine import (
+    CheckinAnswered,
+    Command,
+    PositionConfirmed,
+    SessionConfig,
+    SessionEngine,
+    Tick,
+    VirtualClock,
+    event_from_dict,
+)
+
+# Format 2 split "I'm OK" (checkin_answered) from "I'm there / I'm back" (position_confirmed). In format 1 files
+# one checkin_answered did both, so a format 1 stream replays it as both, in that order.
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -24,7 +37,9 @@ class ReplayError(ValueError):
     pass
 
 
-def replay(config: SessionConfig, lines: Iterable[dict[str, Any]], symptom_advice: Any = None) -> list[TimelineEntry]:
+def replay(
+    config: SessionConfig, lines: Iterable[dict[str, Any]], symptom_advice: Any = None, format_version: int = FORMAT
+) -> list[TimelineEntry]:
     clock = VirtualClock()
     engine = SessionEngine(config, clock, symptom_advice)
     timeline: list[TimelineEntry] = []
@@ -43,6 +58,8 @@ def replay(config: SessionConfig, lines: Iterable[dict[str, Any]], symptom_advic
             timeline.append(TimelineEntry(command.at, _phase_at(engine, command.at), "command", command.as_dict()))
         phase_before = engine.phase.value
         commands: list[Command] = engine.handle(event)
+        if format_version < 2 and isinstance(event, CheckinAnswered):
+            commands += engine.handle(PositionConfirmed())
         timeline.append(TimelineEntry(t, phase_before, "event", {"event": event.name, **event.payload()}))
         for command in commands:
             timeline.append(TimelineEntry(command.at, engine.phase.value, "command", command.as_dict()))

@@ -59,17 +59,33 @@ class Journal:
             )
 
 
-def mark_interrupted(db: Database, owner: int) -> list[int]:
-    """Sessions left 'running' by a crash or a kill: mark them interrupted, keeping all their events."""
+def mark_interrupted(db: Database, owner: int | None = None, *, via: str | None = None) -> list[int]:
+    """Sessions left 'running' by a crash, a kill or a server restart: mark them interrupted, keeping all their
+    events. `via="web"` marks only the web's (a terminal session of the same person may be running right now)."""
     with db.session() as session:
-        ids = list(
-            session.scalars(
-                select(SessionRecord.id).where(SessionRecord.owner_id == owner, SessionRecord.status == "running")
-            )
-        )
+        query = select(SessionRecord.id, SessionRecord.config).where(SessionRecord.status == "running")
+        if owner is not None:
+            query = query.where(SessionRecord.owner_id == owner)
+        ids = [row.id for row in session.execute(query) if via is None or row.config.get("via") == via]
         if ids:
             session.execute(update(SessionRecord).where(SessionRecord.id.in_(ids)).values(status="interrupted"))
         return ids
+
+
+def awaiting_survey(db: Database, owner: int) -> list[int]:
+    """Interrupted sessions whose person has not yet said how they are (ended_at is set when they have)."""
+    with db.session() as session:
+        query = select(SessionRecord.id).where(
+            SessionRecord.owner_id == owner, SessionRecord.status == "interrupted", SessionRecord.ended_at.is_(None)
+        )
+        return list(session.scalars(query.order_by(SessionRecord.id)))
+
+
+def close_interrupted(db: Database, session_id: int) -> None:
+    with db.session() as session:
+        session.execute(
+            update(SessionRecord).where(SessionRecord.id == session_id).values(ended_at=dt.datetime.now(dt.UTC))
+        )
 
 
 def session_info(db: Database, session_id: int) -> dict[str, Any] | None:

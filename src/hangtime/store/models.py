@@ -62,6 +62,7 @@ class ClearanceRow(Base):
     conditions: Mapped[list[Any]]
     name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     caps: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -88,6 +89,7 @@ class PlanRevisionRecord(Base):
     to_level: Mapped[int]
     text: Mapped[str] = mapped_column(String(2000))
     sources: Mapped[list[Any]]
+    reason_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -106,6 +108,25 @@ class SessionLogRecord(Base):
     angle_deg: Mapped[float | None]
     inverted_s: Mapped[int | None]
     origin: Mapped[str] = mapped_column(String(20), default="log")
+    outside_prescription: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PauseRecord(Base):
+    """A pause of the person's inversion (red-flag symptom, severe pain): no session until a clearance lifts it."""
+
+    __tablename__ = "pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
+    since: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(String(2000))
+    sources: Mapped[list[Any]]
+    clearance_by: Mapped[list[Any]]
+    symptoms: Mapped[list[Any]]
+    urgent: Mapped[bool] = mapped_column(default=False)
+    lifted_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

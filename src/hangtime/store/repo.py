@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -9,12 +10,15 @@ from typing import Any
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
+from hangtime.evidence import Clearer
 from hangtime.outcomes import DaySummary
+from hangtime.pauses import Pause
 from hangtime.planning import Plan, Revision, SessionLog, Tolerance
 from hangtime.screening import Answers, ClearanceRecord, ScreeningResult
 from hangtime.store.models import (
     ClearanceRow,
     Owner,
+    PauseRecord,
     PlanRecord,
     PlanRevisionRecord,
     Profile,
@@ -98,6 +102,7 @@ def add_clearance(session: Session, owner: int, record: ClearanceRecord) -> int:
         conditions=list(record.conditions),
         name=record.name,
         caps=record.caps.model_dump(exclude_none=True) if record.caps else None,
+        valid_until=record.valid_until,
     )
     session.add(row)
     session.flush()
@@ -108,7 +113,14 @@ def clearances(session: Session, owner: int) -> list[ClearanceRecord]:
     rows = session.scalars(select(ClearanceRow).where(ClearanceRow.owner_id == owner).order_by(ClearanceRow.id))
     return [
         ClearanceRecord.model_validate(
-            {"by": r.by, "date": r.cleared_on, "conditions": r.conditions, "name": r.name, "caps": r.caps}
+            {
+                "by": r.by,
+                "date": r.cleared_on,
+                "conditions": r.conditions,
+                "name": r.name,
+                "caps": r.caps,
+                "valid_until": r.valid_until,
+            }
         )
         for r in rows
     ]
@@ -165,6 +177,7 @@ def update_plan(session: Session, plan_id: int, plan: Plan, revision: Revision, 
             to_level=revision.to_level,
             text=revision.text,
             sources=list(revision.sources),
+            reason_code=revision.key or None,
         )
     )
     session.flush()
@@ -178,6 +191,7 @@ def plan_revisions(session: Session, plan_id: int) -> list[dict[str, object]]:
         {
             "week": r.week,
             "decision": r.decision,
+            "reason_code": r.reason_code,
             "from_level": r.from_level,
             "to_level": r.to_level,
             "text": r.text,
@@ -201,6 +215,7 @@ def add_session_log(session: Session, owner: int, plan_id: int | None, log: Sess
         angle_deg=log.angle_deg,
         inverted_s=log.inverted_s,
         origin=origin,
+        outside_prescription=log.outside_prescription,
     )
     session.add(record)
     session.flush()
@@ -217,6 +232,7 @@ def _log_columns(query: Select[Any]) -> Select[Any]:
         SessionLogRecord.symptoms,
         SessionLogRecord.angle_deg,
         SessionLogRecord.inverted_s,
+        SessionLogRecord.outside_prescription,
     )
 
 
@@ -232,15 +248,20 @@ def _to_logs(rows: Iterable[Row[Any]]) -> list[SessionLog]:
             symptoms=tuple(r.symptoms),
             angle_deg=r.angle_deg,
             inverted_s=r.inverted_s,
+            outside_prescription=r.outside_prescription,
         )
         for r in rows
     ]
 
 
-def session_logs(session: Session, owner: int, plan_id: int | None = None) -> list[SessionLog]:
+def session_logs(
+    session: Session, owner: int, plan_id: int | None = None, since: dt.date | None = None
+) -> list[SessionLog]:
     query = select(SessionLogRecord).where(SessionLogRecord.owner_id == owner)
     if plan_id is not None:
         query = query.where(SessionLogRecord.plan_id == plan_id)
+    if since is not None:
+        query = query.where(SessionLogRecord.session_date >= since)
     return _to_logs(session.execute(_log_columns(query).order_by(SessionLogRecord.session_date, SessionLogRecord.id)))
 
 
@@ -291,3 +312,55 @@ def daily_summaries(session: Session, owner: int) -> list[DaySummary]:
         )
         for day, count, before, after, angle, inverted in session.execute(query)
     ]
+
+
+def logs_on_day(session: Session, owner: int, day: dt.date) -> int:
+    query = select(func.count(SessionLogRecord.id)).where(
+        SessionLogRecord.owner_id == owner, SessionLogRecord.session_date == day
+    )
+    return int(session.scalar(query) or 0)
+
+
+def add_pause(session: Session, owner: int, pause: Pause) -> int:
+    row = PauseRecord(
+        owner_id=owner,
+        since=pause.since,
+        reason=pause.reason,
+        text=pause.text,
+        sources=list(pause.sources),
+        clearance_by=[c.value for c in pause.clearance_by],
+        symptoms=list(pause.symptoms),
+        urgent=pause.urgent,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def active_pauses(session: Session, owner: int) -> list[tuple[int, Pause]]:
+    rows = session.scalars(
+        select(PauseRecord)
+        .where(PauseRecord.owner_id == owner, PauseRecord.lifted_on.is_(None))
+        .order_by(PauseRecord.id)
+    )
+    return [
+        (
+            r.id,
+            Pause(
+                since=r.since,
+                reason=r.reason,
+                text=r.text,
+                sources=tuple(r.sources),
+                clearance_by=tuple(Clearer(c) for c in r.clearance_by),
+                symptoms=tuple(r.symptoms),
+                urgent=r.urgent,
+            ),
+        )
+        for r in rows
+    ]
+
+
+def lift_pause(session: Session, pause_id: int, on: dt.date) -> None:
+    row = session.get(PauseRecord, pause_id)
+    if row is not None:
+        row.lifted_on = on

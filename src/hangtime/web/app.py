@@ -29,11 +29,12 @@ from hangtime.exports.fhir import fhir_bundle
 from hangtime.exports.report import make_environment, report_context, report_pdf, sessions_csv
 from hangtime.notify.buddy import BuddyContact
 from hangtime.outcomes import pain_change
-from hangtime.planning import Mode, PlanError, Preferences, SessionLog
+from hangtime.planning import Mode, PlanError, Preferences, SessionLog, Tolerance
 from hangtime.screening import Answers, AnswersError, ClearanceRecord, parse_blood_pressure
 from hangtime.services import ServiceError
-from hangtime.settings import Settings, load_settings
+from hangtime.settings import Settings, demonstration_banner, load_settings
 from hangtime.store import Database, repo
+from hangtime.store.journal import mark_interrupted
 from hangtime.units import UnitError, parse_height_cm, parse_weight_kg
 from hangtime.web.live import LiveSessions
 
@@ -66,10 +67,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     config = settings or load_settings()
     evidence = load_evidence()
     db = Database(config.resolved_database_url())
-    live = LiveSessions(db, evidence, config.session_speed, config.smtp(), config.table)
+    config.check_table_for_demonstration(config.table)
+    live = LiveSessions(db, evidence, config.session_speed, config.smtp(), config.table, demo=config.demo)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # A web session still 'running' belongs to a server that is gone: the person is told, and surveyed.
+        mark_interrupted(db, via="web")
         yield
         await live.close()
         db.dispose()
@@ -82,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(env=make_environment())
+    templates.env.globals["demo_banner"] = demonstration_banner(config.session_speed) if config.demo else None
 
     def today() -> dt.date:
         return config.today or dt.date.today()
@@ -162,10 +167,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/api/plan", tags=["plan"], responses={404: {"description": "No plan yet"}})
     def api_get_plan() -> Any:
-        current = services.current_plan(db)
+        current = services.current_plan(db, evidence, today())
         if current is None:
             return problem(404, "Not found", "no plan yet")
-        return {"id": current.id, **current.plan.as_dict(), "revisions": current.revisions}
+        pauses = services.active_pauses(db, evidence, today())
+        return {
+            "id": current.id,
+            **current.plan.as_dict(),
+            "paused": current.plan.paused or bool(pauses),
+            "pauses": [services.pause_dict(p) for p in pauses],
+            "revisions": current.revisions,
+        }
 
     @app.post("/api/plan/review", tags=["plan"])
     def api_review() -> dict[str, Any]:
@@ -174,8 +186,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/api/log", tags=["sessions"], status_code=201)
     def api_log(log: SessionLog) -> dict[str, Any]:
-        services.log_sessions(db, evidence, [log], today())
-        return {"logged": 1}
+        logged = services.log_sessions(db, evidence, [log], today())
+        urgent = any(p.urgent for p in logged.pauses)
+        return {
+            "logged": logged.count,
+            "urgent": urgent,
+            "urgent_advice": evidence.rules.urgent_advice.text if urgent else None,
+            "paused": bool(logged.pauses),
+            "pauses": [services.pause_dict(p) for p in logged.pauses],
+            "outside_prescription": logged.flagged,
+        }
 
     @app.get("/api/history", tags=["sessions"])
     def api_history(
@@ -201,11 +221,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # -- pages ----------------------------------------------------------------------------------------------
 
+    def blockers() -> dict[str, Any]:
+        """Why a session cannot start today (None when it can), and any pause with its urgent advice."""
+        pauses = services.active_pauses(db, evidence, today())
+        try:
+            services.prepare_session(db, evidence, today(), config.checkin_interval_s)
+            blocked = None
+        except ServiceError as exc:
+            blocked = str(exc)
+        urgent = any(p.urgent for p in pauses)
+        return {
+            "pauses": pauses,
+            "session_blocked": blocked,
+            "urgent_advice": evidence.rules.urgent_advice.text if urgent else None,
+        }
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> HTMLResponse:
+        context = blockers()
         data = services.report_data(db)
         week = data.plan.plan.week_on(today()) if data.plan else None
-        return page(request, "home.html", data=data, week=week)
+        return page(request, "home.html", data=data, week=week, **context)
 
     def profile_form_values() -> dict[str, Any]:
         data = services.report_data(db)
@@ -297,7 +333,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def screening_page(request: Request) -> Response:
         if services.report_data(db).profile is None:
             return RedirectResponse("/onboarding", status_code=303)
-        return page(request, "screening.html", errors={}, checked=set(), bp="")
+        return page(request, "screening.html", errors={}, checked=set(), bp="", bp_date="")
 
     @app.post("/screening", response_class=HTMLResponse, include_in_schema=False)
     async def screening_submit(request: Request) -> Response:
@@ -312,14 +348,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if unknown:
             errors["conditions"] = f"Unknown condition: {unknown[0]}"
         blood_pressure = None
+        bp_date_text = str(form.get("bp_date", "")).strip()
         try:
             blood_pressure = parse_blood_pressure(bp_text)
+            if blood_pressure is not None and bp_date_text:
+                measured_on = dt.date.fromisoformat(bp_date_text)
+                if measured_on > today():
+                    raise ValueError("the day of the reading cannot be in the future")
+                blood_pressure = blood_pressure.model_copy(update={"measured_on": measured_on})
         except ValidationError as exc:
             errors["blood_pressure"] = str(exc.errors()[0]["msg"]).removeprefix("Value error, ").capitalize()
         except ValueError as exc:
             errors["blood_pressure"] = str(exc).capitalize()
         if errors:
-            return page(request, "screening.html", status=422, errors=errors, checked=checked, bp=bp_text)
+            return page(
+                request, "screening.html", status=422, errors=errors, checked=checked, bp=bp_text, bp_date=bp_date_text
+            )
         answers = Answers(
             age=profile.age,
             height_cm=profile.height_cm,
@@ -366,10 +410,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/plan", response_class=HTMLResponse, include_in_schema=False)
     def plan_page(request: Request) -> HTMLResponse:
-        current = services.current_plan(db)
+        current = services.current_plan(db, evidence, today())
         saved = services.latest_screening(db)
         week = current.plan.week_on(today()) if current else None
-        return page(request, "plan.html", current=current, screening=saved, week=week, errors={})
+        return page(request, "plan.html", current=current, screening=saved, week=week, errors={}, **blockers())
 
     @app.post("/plan", response_class=HTMLResponse, include_in_schema=False)
     def plan_submit(
@@ -399,6 +443,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 week=None,
                 errors={"plan": message},
                 revisions_applied=None,
+                **blockers(),
             )
         return RedirectResponse("/plan", status_code=303)
 
@@ -412,7 +457,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/plan.ics", include_in_schema=False)
     def plan_ics() -> Response:
-        current = services.current_plan(db)
+        current = services.current_plan(db, evidence, today())
         if current is None:
             return PlainTextResponse("no plan yet", status_code=404)
         return Response(
@@ -428,13 +473,41 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with db.session() as session:
             owner = repo.owner_id(session)
         running = live.current(owner)
+        symptoms = list(evidence.symptoms.values())
+        interrupted = services.interrupted_sessions(db, owner) if running is None else []
+        if interrupted:
+            return page(request, "session.html", interrupted=interrupted[0], symptoms=symptoms)
         if running is None:
             try:
-                setup = services.prepare_session(db, today(), config.checkin_interval_s)
+                setup = services.prepare_session(db, evidence, today(), config.checkin_interval_s)
             except ServiceError as exc:
                 error = str(exc)
-        symptoms = list(evidence.symptoms.values())
         return page(request, "session.html", error=error, setup=setup, running=running, symptoms=symptoms)
+
+    @app.post("/session/interrupted", response_class=HTMLResponse, include_in_schema=False)
+    def interrupted_survey(
+        request: Request,
+        session_id: Annotated[int, Form()],
+        pain_after: Annotated[int, Form(ge=0, le=10)],
+        tolerance: Annotated[Tolerance, Form()],
+        symptoms: Annotated[list[str] | None, Form()] = None,
+    ) -> Response:
+        with db.session() as session:
+            owner = repo.owner_id(session)
+        waiting = {i.session_id: i for i in services.interrupted_sessions(db, owner)}
+        if session_id not in waiting:
+            return RedirectResponse("/session", status_code=303)
+        pause = services.log_interrupted(
+            db, evidence, owner, waiting[session_id], pain_after, tolerance, tuple(symptoms or ())
+        )
+        return page(
+            request,
+            "session.html",
+            saved_interrupted=waiting[session_id],
+            pause_text=services.pause_message(pause) if pause is not None else None,
+            urgent_advice=evidence.rules.urgent_advice.text if pause is not None and pause.urgent else None,
+            symptoms=list(evidence.symptoms.values()),
+        )
 
     @app.websocket("/ws/session")
     async def session_socket(socket: WebSocket) -> None:
@@ -446,6 +519,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if current is not None:
             current.listeners.append(queue)
             await socket.send_json(current.snapshot())
+        else:  # a page that thinks a session runs (the server restarted) reloads and learns it was interrupted
+            await socket.send_json({"type": "idle"})
 
         async def pump() -> None:
             while True:
@@ -467,7 +542,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         await socket.send_json({"type": "error", "detail": "a session is already running"})
                         continue
                     try:
-                        setup = services.prepare_session(db, today(), config.checkin_interval_s)
+                        setup = services.prepare_session(db, evidence, today(), config.checkin_interval_s)
                         items = tuple(str(i) for i in message.get("items", []))
                         pain = message.get("pain_before")
                         pain_before = int(pain) if pain not in (None, "") else None

@@ -17,7 +17,7 @@ from hangtime.evidence import Evidence
 from hangtime.notify.buddy import SmtpSettings
 from hangtime.notify.sink import BuddySink
 from hangtime.planning import Tolerance
-from hangtime.services import SessionSetup, finish_session, load_buddy
+from hangtime.services import SessionSetup, finish_session, load_buddy, pause_message
 from hangtime.session.engine import (
     ON_TABLE,
     AngleReading,
@@ -27,6 +27,7 @@ from hangtime.session.engine import (
     ConnectionLost,
     Event,
     Phase,
+    PositionConfirmed,
     SessionEngine,
     StopRequested,
     SurveySubmitted,
@@ -37,6 +38,8 @@ from hangtime.store import Database
 from hangtime.store.journal import Journal
 
 Send = Callable[[dict[str, Any]], Any]
+
+ALARM_TEXT = "Please answer: press I'm OK if you are all right. Otherwise your buddy will be alerted."
 
 
 @dataclass
@@ -50,6 +53,10 @@ class LiveSession:
     listeners: list[asyncio.Queue[dict[str, Any]]] = field(default_factory=list)
     pain_before: int | None = None
     finished: bool = False
+    demo: bool = False
+    # What a reopened tab must show again: the last spoken cue and whether the buddy was alerted.
+    last_cue: str = ""
+    buddy_alerts: int = 0
 
     def snapshot(self) -> dict[str, Any]:
         engine = self.engine
@@ -65,6 +72,10 @@ class LiveSession:
             "angle_deg": engine.last_angle,
             "checkin_pending": engine.checkin_asked_at is not None,
             "alarming": engine.alarming,
+            "alarm_text": ALARM_TEXT if engine.alarming else None,
+            "buddy_alerted": self.buddy_alerts > 0,
+            "cue": self.last_cue,
+            "demo": self.demo,
             "spotter_required": engine.config.spotter_required,
             "end_reason": engine.end_reason.value if engine.end_reason else None,
         }
@@ -81,15 +92,28 @@ class Broadcaster:
         self.live: LiveSession | None = None
 
     def handle(self, command: Command) -> None:
-        if self.live is not None:
-            self.live.broadcast({"type": "command", **command.as_dict()})
+        if self.live is None:
+            return
+        if command.kind == "say":
+            self.live.last_cue = str(command.data["text"])
+        elif command.kind == "alert_buddy":
+            self.live.buddy_alerts += 1
+        self.live.broadcast({"type": "command", **command.as_dict()})
 
 
 class LiveSessions:
     def __init__(
-        self, db: Database, evidence: Evidence, speed: float, smtp: SmtpSettings, table_url: str | None = None
+        self,
+        db: Database,
+        evidence: Evidence,
+        speed: float,
+        smtp: SmtpSettings,
+        table_url: str | None = None,
+        *,
+        demo: bool = False,
     ) -> None:
         self.table_url = table_url
+        self.demo = demo
         self.db = db
         self.evidence = evidence
         self.speed = speed
@@ -104,13 +128,17 @@ class LiveSessions:
         clock = RealClock(self.speed)
         engine = SessionEngine(setup.config, clock, self.evidence.symptom_advice)
         journal = Journal.start(
-            self.db, setup.owner, setup.plan_id, setup.config, {"week": setup.week.week, "via": "web"}
+            self.db,
+            setup.owner,
+            setup.plan_id,
+            setup.config,
+            {"week": setup.week.week, "via": "web", "speed": self.speed, "demo": self.demo},
         )
         contact, person = load_buddy(self.db, setup.owner)
         broadcaster = Broadcaster()
         buddy = BuddySink(contact, person, journal, self.smtp, engine)
         runner = SessionRunner(engine, clock, [broadcaster, buddy], journal)
-        live = LiveSession(setup, engine, runner, journal, clock, pain_before=pain_before)
+        live = LiveSession(setup, engine, runner, journal, clock, pain_before=pain_before, demo=self.demo)
         broadcaster.live = live
         runner.on_step = lambda: live.broadcast(live.snapshot())
         self.sessions[setup.owner] = live
@@ -148,6 +176,8 @@ class LiveSessions:
         event: Event
         if kind == "ok":
             event = CheckinAnswered()
+        elif kind == "confirm":
+            event = PositionConfirmed()
         elif kind == "stop":
             event = StopRequested()
         elif kind == "symptom":
@@ -183,9 +213,16 @@ class LiveSessions:
             return "pain_after must be 0-10"
         symptoms = tuple(str(s) for s in message.get("symptoms", []) if str(s) in self.evidence.symptoms)
         live.runner.step(SurveySubmitted(pain_after=pain_after, tolerance=tolerance.value, symptoms=symptoms))
-        finish_session(self.db, self.evidence, live.journal, engine, live.setup)
+        _, pause = finish_session(self.db, self.evidence, live.journal, engine, live.setup, demo=self.demo)
         live.finished = True
-        live.broadcast({"type": "finished", "end_reason": engine.end_reason.value if engine.end_reason else None})
+        live.broadcast(
+            {
+                "type": "finished",
+                "end_reason": engine.end_reason.value if engine.end_reason else None,
+                "urgent_advice": self.evidence.rules.urgent_advice.text if pause is not None and pause.urgent else None,
+                "pause": pause_message(pause) if pause is not None else None,
+            }
+        )
         return None
 
     def detach(self, live: LiveSession, queue: asyncio.Queue[dict[str, Any]]) -> None:

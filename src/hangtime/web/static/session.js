@@ -59,9 +59,14 @@
         $("measured").textContent = Math.round(msg.angle_deg);  // a motorized table reports its own angle
       }
       const banner = $("banner");
-      if (msg.alarming) { banner.className = "alarm"; banner.textContent = "ALARM: press I'm OK if you are all right"; }
+      if (msg.alarming) { banner.className = "alarm"; banner.textContent = "ALARM: " + msg.alarm_text; }
       else if (msg.checkin_pending) { banner.className = "checkin"; banner.textContent = "Check-in: press I'm OK"; }
       else { banner.className = ""; banner.textContent = ""; }
+      // A reopened tab learns everything from the state: the last cue and whether the buddy was alerted.
+      if (msg.cue && !$("cue").textContent) $("cue").textContent = msg.cue;
+      $("buddy-status").textContent = msg.buddy_alerted ? "Your buddy has been alerted." : "";
+      if (phase !== "checklist" && phase !== "survey" && phase !== "done") keepScreenOn();
+      else releaseScreen();
     } else if (msg.type === "command") {
       if (msg.command === "say") { $("cue").textContent = msg.text; speak(msg.text); }
       else if (msg.command === "stop_speech" && "speechSynthesis" in window) window.speechSynthesis.cancel();
@@ -69,7 +74,10 @@
         const kind = msg.kind === "above_cap" ? "Above your cap" : "Steeper than prescribed";
         $("warning").textContent = kind + ": " + Math.round(msg.angle_deg) + "° (limit " + Math.round(msg.limit_deg) + "°)";
       } else if (msg.command === "alarm" || msg.command === "chime") beep();
-      else if (msg.command === "alert_buddy") $("warning").textContent = "Your buddy has been alerted.";
+      else if (msg.command === "alert_buddy") $("buddy-status").textContent = "Your buddy has been alerted.";
+    } else if (msg.type === "idle") {
+      // The server holds no session for us: if this page shows one, the server restarted. Reload to be told.
+      if (!$("running").hidden || !$("survey").hidden) location.reload();
     } else if (msg.type === "finished") {
       show("finished");
       $("finished-text").textContent = "Ended: " + (msg.end_reason || "done") + ".";
@@ -133,13 +141,54 @@
     });
   });
   $("ok").addEventListener("click", () => send({ type: "ok" }));
+  $("confirm").addEventListener("click", () => send({ type: "confirm" }));
   $("stop").addEventListener("click", () => send({ type: "stop" }));
   document.querySelectorAll(".symptom").forEach((b) => b.addEventListener("click", () => send({ type: "symptom", symptom: b.dataset.symptom })));
-  $("flip").addEventListener("click", () => $("live").classList.toggle("upside-down"));
+  // Upside-down display for reading the screen while inverted: remembered on this device.
+  function setUpsideDown(on) {
+    $("live").classList.toggle("upside-down", on);
+    $("flip").setAttribute("aria-pressed", on ? "true" : "false");
+    try { localStorage.setItem("hangtime.upsideDown", on ? "1" : "0"); } catch (e) { /* private mode */ }
+  }
+  $("flip").addEventListener("click", () => setUpsideDown(!$("live").classList.contains("upside-down")));
+  try { if (localStorage.getItem("hangtime.upsideDown") === "1") setUpsideDown(true); } catch (e) { /* private mode */ }
+
+  // Keep the screen on while on the table (Screen Wake Lock API); say so where the browser refuses.
+  let wakeLock = null;
+  let wakeLockWanted = false;
+  async function keepScreenOn() {
+    wakeLockWanted = true;
+    if (wakeLock !== null) return;
+    if (!("wakeLock" in navigator)) {
+      $("wakelock-note").textContent = "This browser cannot keep the screen on: set the screen timeout to its longest before you start.";
+      return;
+    }
+    try {
+      wakeLock = await navigator.wakeLock.request("screen");
+      wakeLock.addEventListener("release", () => { wakeLock = null; });
+      $("wakelock-note").textContent = "";
+    } catch (e) {
+      $("wakelock-note").textContent = "The screen may turn off (" + e.name + "): set the screen timeout to its longest.";
+    }
+  }
+  function releaseScreen() {
+    wakeLockWanted = false;
+    if (wakeLock !== null) { wakeLock.release(); wakeLock = null; }
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && wakeLockWanted) keepScreenOn();
+  });
   document.addEventListener("keydown", (event) => {
     if ($("running").hidden) return;
+    // On a focused control, Enter and Space belong to it: the browser clicks the button that has the focus.
+    const tag = event.target && event.target.tagName;
+    if (tag === "BUTTON" || tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA" || tag === "A") {
+      if (event.key === "Escape") send({ type: "stop" });
+      return;
+    }
     const key = event.key.toLowerCase();
-    if (key === " " || key === "enter") { event.preventDefault(); send({ type: "ok" }); }
+    if (key === " " || key === "k") { event.preventDefault(); send({ type: "ok" }); }
+    else if (key === "enter" || key === "y") { event.preventDefault(); send({ type: "confirm" }); }
     else if (key === "x" || key === "escape") send({ type: "stop" });
     else if (symptomKeys[key]) send({ type: "symptom", symptom: symptomKeys[key] });
   });

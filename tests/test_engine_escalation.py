@@ -1,0 +1,191 @@
+"""Exact behaviour of the engine's safety paths, written so that mutation testing finds no gap in them:
+the check-in escalation and the buddy alert (times, commands, texts), stop and symptom to return, and the
+planned-total fitting behind the hard limit (checked against a brute-force oracle, with cases at the cap)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hangtime.session.engine import (
+    REQUIRED_CHECKLIST,
+    CheckinAnswered,
+    ChecklistConfirmed,
+    Command,
+    EndReason,
+    Event,
+    Phase,
+    PositionConfirmed,
+    SessionConfig,
+    SessionEngine,
+    StopRequested,
+    SurveySubmitted,
+    SymptomReported,
+    Tick,
+    VirtualClock,
+    fit_within_cap,
+)
+
+CONFIG = SessionConfig(angle_deg=30, hold_s=240, cap_hold_s=300, checkin_interval_s=30)
+ALARM_TEXT = "Please answer. Press I'm OK if you are all right."
+
+
+def holding() -> tuple[SessionEngine, VirtualClock]:
+    clock = VirtualClock()
+    engine = SessionEngine(CONFIG, clock)
+    engine.handle(ChecklistConfirmed(items=REQUIRED_CHECKLIST))
+    clock.set(8.0)
+    engine.handle(PositionConfirmed())
+    assert engine.phase is Phase.HOLDING
+    return engine, clock
+
+
+def advance(engine: SessionEngine, clock: VirtualClock, until: float) -> list[Command]:
+    """Every deadline up to `until`, in order, with nobody answering."""
+    commands: list[Command] = []
+    while (deadline := engine.next_deadline()) is not None and deadline <= until:
+        clock.set(deadline)
+        commands += engine.handle(Tick())
+    clock.set(until)
+    return commands + engine.handle(Tick())
+
+
+def at(clock: VirtualClock, engine: SessionEngine, t: float, event: Event) -> list[Command]:
+    clock.set(t)
+    return engine.handle(event)
+
+
+def test_silence_escalates_exactly_alarm_return_buddy_then_all_clear() -> None:
+    engine, clock = holding()
+    commands = advance(engine, clock, 70.0)
+    checkin = [c for c in commands if c.kind == "say" and c.data["cue"] == "checkin"]
+    assert [c.at for c in checkin] == [30.0]
+    first_alarm = [c for c in commands if c.kind == "alarm" and "repeat" not in c.data]
+    assert [(c.at, c.data) for c in first_alarm] == [(40.0, {"why": "check-in not answered"})]
+    spoken = [(c.at, c.data) for c in commands if c.kind == "say" and c.data["cue"] == "alarm"]
+    assert spoken == [(40.0, {"text": ALARM_TEXT, "cue": "alarm"})], "the instruction, word for word, once"
+    assert [c.at for c in commands if c.kind == "alarm"] == [40.0, 45.0, 50.0, 55.0, 60.0, 65.0, 70.0]
+    returning = [t for t in engine.transitions if t.to_phase is Phase.RETURNING]
+    assert [(t.t, t.why) for t in returning] == [(40.0, "check-in not answered")], "the return starts at the alarm"
+    assert engine.end_reason is EndReason.NO_RESPONSE
+    alerts = [c for c in commands if c.kind == "alert_buddy"]
+    assert [c.at for c in alerts] == [60.0], "the buddy 20 s after the alarm, once"
+    assert alerts[0].data["last_checkin_s"] == 0.0 and alerts[0].data["on_table_since_s"] == 0.0
+
+    answered = at(clock, engine, 72.0, CheckinAnswered())
+    assert [(c.kind, c.data) for c in answered] == [("alarm_off", {}), ("buddy_all_clear", {"at_s": 72.0})]
+    assert engine.alarming is False and engine.buddy_alerted is False
+    assert engine.checkin_asked_at is None and engine.buddy_alert_at is None
+    assert engine.last_checkin_at == 72.0
+
+    # Still returning: no check-in while the person is on the way back, but a return nobody confirms within the
+    # return timeout is a new episode: a new alarm, and the buddy is alerted again, with the last answer's time.
+    # (The return's deadline passed at 40 + wait while the alarm was on, which restarted the wait.)
+    wait = max(CONFIG.return_timeout_s, CONFIG.travel_s + CONFIG.travel_margin_s)
+    return_deadline = 40.0 + 2 * wait
+    again = advance(engine, clock, 150.0)
+    assert not [c for c in again if c.kind == "say" and c.data["cue"] == "checkin"]
+    first_again = [(c.at, c.data) for c in again if c.kind == "alarm" and "repeat" not in c.data]
+    assert first_again == [(return_deadline, {"why": "no confirmation of the return"})]
+    second = [c for c in again if c.kind == "alert_buddy"]
+    assert [c.at for c in second] == [return_deadline + 20]
+    assert second[0].data["last_checkin_s"] == 72.0
+    assert engine.end_reason is EndReason.NO_RESPONSE, "the first end reason is kept"
+
+
+def test_a_plain_checkin_answer_clears_only_the_question() -> None:
+    engine, clock = holding()
+    advance(engine, clock, 31.0)
+    assert engine.checkin_asked_at == 30.0
+    assert at(clock, engine, 33.0, CheckinAnswered()) == []
+    assert engine.checkin_asked_at is None and engine.alarm_at is None and engine.last_checkin_at == 33.0
+    assert engine.next_deadline() is not None
+    assert advance(engine, clock, 62.0)[-1].at <= 62.0
+    assert engine.checkin_asked_at == 63.0 or engine.checkin_due_at == 63.0
+
+
+def test_stop_and_symptom_return_on_the_same_tick_with_their_reason() -> None:
+    engine, clock = holding()
+    stop = at(clock, engine, 20.0, StopRequested())
+    assert [c.kind for c in stop][:3] == ["stop_speech", "phase", "say"] or "return_upright" in [c.kind for c in stop]
+    assert engine.phase is Phase.RETURNING and engine.end_reason is EndReason.STOPPED
+    assert engine.transitions[-1].why == "stop requested" and engine.transitions[-1].t == 20.0
+
+    engine, clock = holding()
+    symptom = at(clock, engine, 25.0, SymptomReported(symptom="dizziness"))
+    assert "return_upright" in [c.kind for c in symptom]
+    assert engine.phase is Phase.RETURNING and engine.end_reason is EndReason.SYMPTOM
+    assert engine.transitions[-1].why == "symptom: dizziness"
+
+
+def test_checkins_stop_at_the_survey() -> None:
+    engine, clock = holding()
+
+    def respond(commands: list[Command]) -> None:
+        """A person who does what each cue asks, at once."""
+        for command in commands:
+            if command.kind == "say" and command.data["cue"] in ("return", "upright"):
+                respond(engine.handle(PositionConfirmed()))
+            if command.kind == "say" and command.data["cue"] in ("checkin", "alarm"):
+                respond(engine.handle(CheckinAnswered()))
+
+    respond(at(clock, engine, 20.0, StopRequested()))
+    for _ in range(100):
+        if engine.phase is Phase.SURVEY:
+            break
+        deadline = engine.next_deadline()
+        assert deadline is not None
+        clock.set(deadline)
+        respond(engine.handle(Tick()))
+    assert engine.phase is Phase.SURVEY
+    assert engine.checkin_asked_at is None and engine.checkin_due_at is None
+    assert engine.alarm_at is None and engine.buddy_alert_at is None
+    engine.handle(SurveySubmitted(pain_after=2, tolerance="easy"))
+    assert engine.phase is Phase.DONE
+
+
+# --- fitting the planned total within the cap ------------------------------------------------------------------
+
+
+def oracle(config: SessionConfig, min_hold_s: int = 10) -> tuple[int, int]:
+    """The longest hold with the most sets whose every planned inverted second fits: search, not arithmetic."""
+    for sets in range(config.sets, 0, -1):
+        for hold in range(config.hold_s, min_hold_s - 1, -1):
+            if replace(config, sets=sets, hold_s=hold).planned_inverted_s <= config.cap_hold_s:
+                return sets, hold
+    return 1, min_hold_s
+
+
+@given(
+    hold=st.integers(10, 400),
+    sets=st.integers(1, 4),
+    rest=st.integers(0, 90),
+    angle=st.integers(10, 60),
+    rate=st.one_of(st.none(), st.sampled_from([2.0, 5.0, 10.0])),
+    cap=st.integers(30, 600),
+)
+def test_fit_within_cap_keeps_the_most_that_fits(
+    hold: int, sets: int, rest: int, angle: int, rate: float | None, cap: int
+) -> None:
+    config = SessionConfig(
+        angle_deg=angle, hold_s=hold, sets=sets, set_rest_s=rest, cap_hold_s=cap, max_tilt_rate_deg_s=rate
+    )
+    fitted = fit_within_cap(config)
+    assert (fitted.sets, fitted.hold_s) == oracle(config)
+
+
+def test_fit_within_cap_exactly_at_the_cap_changes_nothing() -> None:
+    # 2 sets of 100 s, 30 degrees at 5 deg/s (6 s each way), 20 s rest: 200 + 2 * 12 + 20 = 244 s.
+    config = SessionConfig(angle_deg=30, hold_s=100, sets=2, set_rest_s=20, cap_hold_s=244)
+    assert config.planned_inverted_s == 244
+    assert fit_within_cap(config) == config
+    one_over = replace(config, cap_hold_s=243)
+    assert (fit_within_cap(one_over).sets, fit_within_cap(one_over).hold_s) == (2, 99)
+
+
+def test_fit_within_cap_never_goes_below_the_shortest_hold() -> None:
+    config = SessionConfig(angle_deg=60, hold_s=60, sets=3, set_rest_s=30, cap_hold_s=20)
+    fitted = fit_within_cap(config)
+    assert (fitted.sets, fitted.hold_s) == (1, 10), "the hard limit returns the person early instead"
