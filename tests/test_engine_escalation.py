@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -95,6 +96,38 @@ def test_silence_escalates_exactly_alarm_return_buddy_then_all_clear() -> None:
     assert engine.end_reason is EndReason.NO_RESPONSE, "the first end reason is kept"
 
 
+def test_a_long_silence_alerts_the_buddy_once_and_never_postpones_it() -> None:
+    # The buddy timer is longer than the return's wait here, so a second missed deadline (the return nobody
+    # confirms) lands while the first alarm is still running: it must neither postpone nor repeat the alert.
+    config = replace(CONFIG, buddy_after_s=45)
+    clock = VirtualClock()
+    engine = SessionEngine(config, clock)
+    engine.handle(ChecklistConfirmed(items=REQUIRED_CHECKLIST))
+    clock.set(8.0)
+    engine.handle(PositionConfirmed())
+    commands = advance(engine, clock, 400.0)
+    alarms = [(c.at, c.data["why"]) for c in commands if c.kind == "alarm" and "repeat" not in c.data]
+    assert alarms == [(40.0, "check-in not answered")], "one alarm, still running when the return's wait ends"
+    assert [c.at for c in commands if c.kind == "alert_buddy"] == [40.0 + 45], "once, 45 s after the alarm"
+
+
+def test_times_sent_to_the_buddy_count_from_the_session_start() -> None:
+    clock = VirtualClock(start=1000.0)  # a monotonic clock never starts at zero
+    engine = SessionEngine(CONFIG, clock)
+    engine.handle(ChecklistConfirmed(items=REQUIRED_CHECKLIST))
+    clock.set(1008.0)
+    engine.handle(PositionConfirmed())
+    commands = advance(engine, clock, 1062.0)
+    [alert] = [c for c in commands if c.kind == "alert_buddy"]
+    assert (alert.at, alert.data["at_s"], alert.data["on_table_since_s"]) == (60.0, 60.0, 0.0)
+    clock.set(1070.0)
+    answered = engine.handle(CheckinAnswered())
+    assert [(c.kind, c.data, c.at) for c in answered if c.kind != "alarm"] == [
+        ("alarm_off", {}, 70.0),
+        ("buddy_all_clear", {"at_s": 70.0}, 70.0),
+    ]
+
+
 def test_a_plain_checkin_answer_clears_only_the_question() -> None:
     engine, clock = holding()
     advance(engine, clock, 31.0)
@@ -144,6 +177,191 @@ def test_checkins_stop_at_the_survey() -> None:
     assert engine.alarm_at is None and engine.buddy_alert_at is None
     engine.handle(SurveySubmitted(pain_after=2, tolerance="easy"))
     assert engine.phase is Phase.DONE
+
+
+# --- stop and symptom, in every phase: the exact commands, the phase after, the end reason ----------------------
+
+SETS = SessionConfig(angle_deg=30, hold_s=60, sets=2, set_rest_s=20, cap_hold_s=300, checkin_interval_s=30)
+
+
+def reach(phase: Phase) -> SessionEngine:
+    """Drive a two-set session to `phase` with a person who answers every check-in and confirms every position."""
+    clock = VirtualClock(start=500.0)
+    engine = SessionEngine(SETS, clock)
+
+    def respond(commands: list[Command]) -> None:
+        for command in commands:
+            if command.kind == "say" and command.data["cue"] in ("checkin", "alarm"):
+                respond(engine.handle(CheckinAnswered()))
+
+    if phase is not Phase.CHECKLIST:
+        engine.handle(ChecklistConfirmed(items=REQUIRED_CHECKLIST))
+    for _ in range(200):
+        if engine.phase is phase:
+            break
+        if engine.phase in (Phase.TILTING, Phase.RETURNING, Phase.UPRIGHT):
+            clock.set(clock.now() + 3)
+            respond(engine.handle(PositionConfirmed()))
+            continue
+        deadline = engine.next_deadline()
+        assert deadline is not None
+        clock.set(deadline)
+        respond(engine.handle(Tick()))
+    assert engine.phase is phase
+    clock.set(clock.now() + 1)
+    respond(engine.handle(Tick()))
+    return engine
+
+
+# Read and checked by hand: a stop or a symptom silences the voice at once; while inverted (tilting, holding) the
+# return starts on the same event; between sets it goes to the rest near horizontal and no further set starts; a
+# symptom gets its advice; before inverting a stop aborts; in the survey a stop skips it.
+STOP_AND_SYMPTOM = [
+    (
+        "checklist",
+        "stop",
+        [
+            ("phase", {"phase": "done", "why": "stopped before inverting"}),
+            ("record", {"end_reason": "aborted", "held_s": 0.0, "inverted_s": 0.0}),
+        ],
+        "done",
+        "aborted",
+    ),
+    ("checklist", "symptom", [("record", {"symptom": "dizziness"})], "checklist", None),
+    (
+        "tilting",
+        "stop",
+        [
+            ("stop_speech", {}),
+            ("phase", {"phase": "returning", "why": "stop requested"}),
+            ("say", {"text": "Return slowly to near horizontal. Press I'm back when you are there.", "cue": "return"}),
+            ("return_upright", {"rate_deg_s": None}),
+        ],
+        "returning",
+        "stopped",
+    ),
+    (
+        "tilting",
+        "symptom",
+        [
+            ("stop_speech", {}),
+            ("say", {"text": "Come up slowly and rest near horizontal.", "cue": "symptom"}),
+            ("phase", {"phase": "returning", "why": "symptom: dizziness"}),
+            ("say", {"text": "Return slowly to near horizontal. Press I'm back when you are there.", "cue": "return"}),
+            ("return_upright", {"rate_deg_s": None}),
+        ],
+        "returning",
+        "symptom",
+    ),
+    (
+        "holding",
+        "stop",
+        [
+            ("stop_speech", {}),
+            ("phase", {"phase": "returning", "why": "stop requested"}),
+            ("say", {"text": "Return slowly to near horizontal. Press I'm back when you are there.", "cue": "return"}),
+            ("return_upright", {"rate_deg_s": None}),
+        ],
+        "returning",
+        "stopped",
+    ),
+    (
+        "holding",
+        "symptom",
+        [
+            ("stop_speech", {}),
+            ("say", {"text": "Come up slowly and rest near horizontal.", "cue": "symptom"}),
+            ("phase", {"phase": "returning", "why": "symptom: dizziness"}),
+            ("say", {"text": "Return slowly to near horizontal. Press I'm back when you are there.", "cue": "return"}),
+            ("return_upright", {"rate_deg_s": None}),
+        ],
+        "returning",
+        "symptom",
+    ),
+    (
+        "set_rest",
+        "stop",
+        [
+            ("stop_speech", {}),
+            ("phase", {"phase": "resting", "why": "stop requested"}),
+            ("say", {"text": "Rest near horizontal for 1 minute. Do not sit up from inverted.", "cue": "rest"}),
+        ],
+        "resting",
+        "stopped",
+    ),
+    (
+        "set_rest",
+        "symptom",
+        [
+            ("stop_speech", {}),
+            ("say", {"text": "Come up slowly and rest near horizontal.", "cue": "symptom"}),
+            ("phase", {"phase": "resting", "why": "symptom: dizziness"}),
+            ("say", {"text": "Rest near horizontal for 1 minute. Do not sit up from inverted.", "cue": "rest"}),
+        ],
+        "resting",
+        "symptom",
+    ),
+    ("returning", "stop", [("stop_speech", {})], "returning", "stopped"),
+    (
+        "returning",
+        "symptom",
+        [("stop_speech", {}), ("say", {"text": "Come up slowly and rest near horizontal.", "cue": "symptom"})],
+        "returning",
+        "symptom",
+    ),
+    ("resting", "stop", [("stop_speech", {})], "resting", "completed"),
+    (
+        "resting",
+        "symptom",
+        [("stop_speech", {}), ("say", {"text": "Come up slowly and rest near horizontal.", "cue": "symptom"})],
+        "resting",
+        "symptom",
+    ),
+    ("upright", "stop", [("stop_speech", {})], "upright", "completed"),
+    (
+        "upright",
+        "symptom",
+        [("stop_speech", {}), ("say", {"text": "Come up slowly and rest near horizontal.", "cue": "symptom"})],
+        "upright",
+        "symptom",
+    ),
+    (
+        "survey",
+        "stop",
+        [
+            ("phase", {"phase": "done", "why": "survey skipped"}),
+            ("record", {"end_reason": "completed", "held_s": 120.0, "inverted_s": 152.0}),
+        ],
+        "done",
+        "completed",
+    ),
+    ("survey", "symptom", [("record", {"symptom": "dizziness"})], "survey", "completed"),
+]
+
+
+@pytest.mark.parametrize(("phase", "event", "commands", "phase_after", "end_reason"), STOP_AND_SYMPTOM)
+def test_stop_and_symptom_in_every_phase(
+    phase: str, event: str, commands: list[tuple[str, dict[str, object]]], phase_after: str, end_reason: str | None
+) -> None:
+    engine = reach(Phase(phase))
+    done = engine.handle(StopRequested() if event == "stop" else SymptomReported(symptom="dizziness"))
+    assert [(c.kind, c.data) for c in done] == commands
+    assert engine.phase is Phase(phase_after)
+    assert (engine.end_reason and engine.end_reason.value) == end_reason
+    if event == "symptom":
+        assert engine.symptoms == ["dizziness"]
+
+
+def test_a_stop_while_returning_between_sets_starts_no_further_set() -> None:
+    engine = reach(Phase.RETURNING)
+    assert engine.segment_index == 1 < len(SETS.segments), "returning after the first of two sets"
+    engine.handle(StopRequested())
+    clock = engine.clock
+    assert isinstance(clock, VirtualClock)
+    clock.set(clock.now() + 2)
+    engine.handle(PositionConfirmed())
+    assert engine.phase is Phase.RESTING, "the rest near horizontal, not the next set"
+    assert engine.end_reason is EndReason.STOPPED
 
 
 # --- fitting the planned total within the cap ------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Literal
 
@@ -130,6 +131,17 @@ class Symptom(_Strict):
     sources: tuple[str, ...]
 
 
+def _quantity_readable(value: str, parse: Callable[[str], float], what: str, low: float, high: float, unit: str) -> str:
+    """A maker's limit as written (in the maker's unit), refused unless it reads as a plausible quantity."""
+    try:
+        quantity = parse(value)
+    except UnitError as exc:
+        raise ValueError(str(exc)) from None
+    if not low <= quantity <= high:
+        raise ValueError(f"{what} '{value}' is outside {low:g}-{high:g} {unit}")
+    return value
+
+
 class TableModel(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
@@ -146,24 +158,12 @@ class TableModel(_Strict):
     @field_validator("min_height", "max_height")
     @classmethod
     def _height_readable(cls, value: str) -> str:
-        try:
-            height = parse_height_cm(value)
-        except UnitError as exc:
-            raise ValueError(str(exc)) from None
-        if not 100 <= height <= 250:
-            raise ValueError(f"height '{value}' is outside 100-250 cm")
-        return value
+        return _quantity_readable(value, parse_height_cm, "height", 100, 250, "cm")
 
     @field_validator("max_weight")
     @classmethod
     def _weight_readable(cls, value: str) -> str:
-        try:
-            weight = parse_weight_kg(value)
-        except UnitError as exc:
-            raise ValueError(str(exc)) from None
-        if not 30 <= weight <= 300:
-            raise ValueError(f"weight '{value}' is outside 30-300 kg")
-        return value
+        return _quantity_readable(value, parse_weight_kg, "weight", 30, 300, "kg")
 
     # Converted with the same function and precision as a person's typed height and weight, so that a person at
     # exactly the maker's limit (6 ft 6 in, 300 lb) compares equal to it.

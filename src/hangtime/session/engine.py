@@ -744,6 +744,10 @@ class SessionEngine:
                     ]
                 if self.phase is Phase.SURVEY:
                     return self._enter(Phase.DONE, "survey skipped")
+                if self.phase is Phase.RETURNING and self.end_reason is None:
+                    # Returning between sets: the stop ends the session here, no further set is started.
+                    self.end_reason = EndReason.STOPPED
+                    self.segment_index = len(c.segments)
                 return [Command("stop_speech", {}), *self._answered()]
             case ConnectionLost():
                 if self.phase in ON_TABLE:
