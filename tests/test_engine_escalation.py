@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from hangtime.session.engine import (
     REQUIRED_CHECKLIST,
+    AngleReading,
     CheckinAnswered,
     ChecklistConfirmed,
     Command,
@@ -24,6 +25,7 @@ from hangtime.session.engine import (
     StopRequested,
     SurveySubmitted,
     SymptomReported,
+    TableFault,
     Tick,
     VirtualClock,
     fit_within_cap,
@@ -184,10 +186,10 @@ def test_checkins_stop_at_the_survey() -> None:
 SETS = SessionConfig(angle_deg=30, hold_s=60, sets=2, set_rest_s=20, cap_hold_s=300, checkin_interval_s=30)
 
 
-def reach(phase: Phase) -> SessionEngine:
+def reach(phase: Phase, config: SessionConfig = SETS) -> SessionEngine:
     """Drive a two-set session to `phase` with a person who answers every check-in and confirms every position."""
     clock = VirtualClock(start=500.0)
-    engine = SessionEngine(SETS, clock)
+    engine = SessionEngine(config, clock)
 
     def respond(commands: list[Command]) -> None:
         for command in commands:
@@ -364,6 +366,216 @@ def test_a_stop_while_returning_between_sets_starts_no_further_set() -> None:
     assert engine.end_reason is EndReason.STOPPED
 
 
+# --- angle readings at and around each limit, in every phase on the table -----------------------------------------
+# Prescribed 30 degrees with a 5-degree tolerance (warned above 35), cap 40 (warned above 40, exactly 40 is within
+# it), near horizontal at 10 or less, the hold reached from 25.
+
+ANGLE_READINGS = [
+    ("checklist", 9.9, [("angle", {"angle_deg": 9.9})], "checklist"),
+    ("checklist", 10.0, [("angle", {"angle_deg": 10.0})], "checklist"),
+    ("checklist", 24.9, [("angle", {"angle_deg": 24.9})], "checklist"),
+    ("checklist", 25.0, [("angle", {"angle_deg": 25.0})], "checklist"),
+    ("checklist", 35.0, [("angle", {"angle_deg": 35.0})], "checklist"),
+    ("checklist", 35.5, [("angle", {"angle_deg": 35.5})], "checklist"),
+    ("checklist", 40.0, [("angle", {"angle_deg": 40.0})], "checklist"),
+    ("checklist", 40.5, [("angle", {"angle_deg": 40.5})], "checklist"),
+    ("tilting", 9.9, [("angle", {"angle_deg": 9.9})], "tilting"),
+    ("tilting", 10.0, [("angle", {"angle_deg": 10.0})], "tilting"),
+    ("tilting", 24.9, [("angle", {"angle_deg": 24.9})], "tilting"),
+    (
+        "tilting",
+        25.0,
+        [
+            ("angle", {"angle_deg": 25.0}),
+            ("phase", {"phase": "holding", "why": "angle reached (sensor)"}),
+            ("say", {"text": "Hold for 1 minute. Breathe slowly and relax.", "cue": "hold"}),
+        ],
+        "holding",
+    ),
+    (
+        "tilting",
+        35.0,
+        [
+            ("angle", {"angle_deg": 35.0}),
+            ("phase", {"phase": "holding", "why": "angle reached (sensor)"}),
+            ("say", {"text": "Hold for 1 minute. Breathe slowly and relax.", "cue": "hold"}),
+        ],
+        "holding",
+    ),
+    (
+        "tilting",
+        35.5,
+        [
+            ("angle", {"angle_deg": 35.5}),
+            ("warn", {"kind": "steeper_than_prescribed", "angle_deg": 35.5, "limit_deg": 30}),
+            ("say", {"text": "A little steep: come up to 30 degrees.", "cue": "warning"}),
+            ("phase", {"phase": "holding", "why": "angle reached (sensor)"}),
+            ("say", {"text": "Hold for 1 minute. Breathe slowly and relax.", "cue": "hold"}),
+        ],
+        "holding",
+    ),
+    (
+        "tilting",
+        40.0,
+        [
+            ("angle", {"angle_deg": 40.0}),
+            ("warn", {"kind": "steeper_than_prescribed", "angle_deg": 40.0, "limit_deg": 30}),
+            ("say", {"text": "A little steep: come up to 30 degrees.", "cue": "warning"}),
+            ("phase", {"phase": "holding", "why": "angle reached (sensor)"}),
+            ("say", {"text": "Hold for 1 minute. Breathe slowly and relax.", "cue": "hold"}),
+        ],
+        "holding",
+    ),
+    (
+        "tilting",
+        40.5,
+        [
+            ("angle", {"angle_deg": 40.5}),
+            ("warn", {"kind": "above_cap", "angle_deg": 40.5, "limit_deg": 40}),
+            ("say", {"text": "Too steep: come up to 30 degrees or less.", "cue": "warning"}),
+            ("phase", {"phase": "holding", "why": "angle reached (sensor)"}),
+            ("say", {"text": "Hold for 1 minute. Breathe slowly and relax.", "cue": "hold"}),
+        ],
+        "holding",
+    ),
+    ("holding", 9.9, [("angle", {"angle_deg": 9.9})], "holding"),
+    ("holding", 10.0, [("angle", {"angle_deg": 10.0})], "holding"),
+    ("holding", 24.9, [("angle", {"angle_deg": 24.9})], "holding"),
+    ("holding", 25.0, [("angle", {"angle_deg": 25.0})], "holding"),
+    ("holding", 35.0, [("angle", {"angle_deg": 35.0})], "holding"),
+    (
+        "holding",
+        35.5,
+        [
+            ("angle", {"angle_deg": 35.5}),
+            ("warn", {"kind": "steeper_than_prescribed", "angle_deg": 35.5, "limit_deg": 30}),
+            ("say", {"text": "A little steep: come up to 30 degrees.", "cue": "warning"}),
+        ],
+        "holding",
+    ),
+    (
+        "holding",
+        40.0,
+        [
+            ("angle", {"angle_deg": 40.0}),
+            ("warn", {"kind": "steeper_than_prescribed", "angle_deg": 40.0, "limit_deg": 30}),
+            ("say", {"text": "A little steep: come up to 30 degrees.", "cue": "warning"}),
+        ],
+        "holding",
+    ),
+    (
+        "holding",
+        40.5,
+        [
+            ("angle", {"angle_deg": 40.5}),
+            ("warn", {"kind": "above_cap", "angle_deg": 40.5, "limit_deg": 40}),
+            ("say", {"text": "Too steep: come up to 30 degrees or less.", "cue": "warning"}),
+        ],
+        "holding",
+    ),
+    ("set_rest", 9.9, [("angle", {"angle_deg": 9.9})], "set_rest"),
+    ("set_rest", 10.0, [("angle", {"angle_deg": 10.0})], "set_rest"),
+    ("set_rest", 24.9, [("angle", {"angle_deg": 24.9})], "set_rest"),
+    ("set_rest", 25.0, [("angle", {"angle_deg": 25.0})], "set_rest"),
+    ("set_rest", 35.0, [("angle", {"angle_deg": 35.0})], "set_rest"),
+    (
+        "set_rest",
+        35.5,
+        [
+            ("angle", {"angle_deg": 35.5}),
+            ("warn", {"kind": "steeper_than_prescribed", "angle_deg": 35.5, "limit_deg": 30}),
+            ("say", {"text": "A little steep: come up to 30 degrees.", "cue": "warning"}),
+        ],
+        "set_rest",
+    ),
+    (
+        "set_rest",
+        40.0,
+        [
+            ("angle", {"angle_deg": 40.0}),
+            ("warn", {"kind": "steeper_than_prescribed", "angle_deg": 40.0, "limit_deg": 30}),
+            ("say", {"text": "A little steep: come up to 30 degrees.", "cue": "warning"}),
+        ],
+        "set_rest",
+    ),
+    (
+        "set_rest",
+        40.5,
+        [
+            ("angle", {"angle_deg": 40.5}),
+            ("warn", {"kind": "above_cap", "angle_deg": 40.5, "limit_deg": 40}),
+            ("say", {"text": "Too steep: come up to 30 degrees or less.", "cue": "warning"}),
+        ],
+        "set_rest",
+    ),
+    (
+        "returning",
+        9.9,
+        [
+            ("angle", {"angle_deg": 9.9}),
+            ("phase", {"phase": "set_rest", "why": "back near horizontal (sensor)"}),
+            ("say", {"text": "Rest near horizontal for 20 seconds.", "cue": "rest"}),
+        ],
+        "set_rest",
+    ),
+    (
+        "returning",
+        10.0,
+        [
+            ("angle", {"angle_deg": 10.0}),
+            ("phase", {"phase": "set_rest", "why": "back near horizontal (sensor)"}),
+            ("say", {"text": "Rest near horizontal for 20 seconds.", "cue": "rest"}),
+        ],
+        "set_rest",
+    ),
+    ("returning", 24.9, [("angle", {"angle_deg": 24.9})], "returning"),
+    ("returning", 25.0, [("angle", {"angle_deg": 25.0})], "returning"),
+    ("returning", 35.0, [("angle", {"angle_deg": 35.0})], "returning"),
+    (
+        "returning",
+        35.5,
+        [
+            ("angle", {"angle_deg": 35.5}),
+            ("warn", {"kind": "steeper_than_prescribed", "angle_deg": 35.5, "limit_deg": 30}),
+            ("say", {"text": "A little steep: come up to 30 degrees.", "cue": "warning"}),
+        ],
+        "returning",
+    ),
+    (
+        "returning",
+        40.0,
+        [
+            ("angle", {"angle_deg": 40.0}),
+            ("warn", {"kind": "steeper_than_prescribed", "angle_deg": 40.0, "limit_deg": 30}),
+            ("say", {"text": "A little steep: come up to 30 degrees.", "cue": "warning"}),
+        ],
+        "returning",
+    ),
+    (
+        "returning",
+        40.5,
+        [
+            ("angle", {"angle_deg": 40.5}),
+            ("warn", {"kind": "above_cap", "angle_deg": 40.5, "limit_deg": 40}),
+            ("say", {"text": "Too steep: come up to 30 degrees or less.", "cue": "warning"}),
+        ],
+        "returning",
+    ),
+]
+
+
+@pytest.mark.parametrize(("phase", "angle", "commands", "phase_after"), ANGLE_READINGS)
+def test_angle_readings_at_each_limit(
+    phase: str, angle: float, commands: list[tuple[str, dict[str, object]]], phase_after: str
+) -> None:
+    engine = reach(Phase(phase), replace(SETS, cap_angle_deg=40))
+    before = engine.max_angle_seen
+    done = engine.handle(AngleReading(angle_deg=angle))
+    assert [(c.kind, c.data) for c in done] == commands
+    assert engine.phase is Phase(phase_after)
+    assert engine.last_angle == angle and engine.max_angle_seen == max(before, angle)
+
+
 # --- fitting the planned total within the cap ------------------------------------------------------------------
 
 
@@ -407,3 +619,37 @@ def test_fit_within_cap_never_goes_below_the_shortest_hold() -> None:
     config = SessionConfig(angle_deg=60, hold_s=60, sets=3, set_rest_s=30, cap_hold_s=20)
     fitted = fit_within_cap(config)
     assert (fitted.sets, fitted.hold_s) == (1, 10), "the hard limit returns the person early instead"
+
+
+# --- a table fault is not a person's stop --------------------------------------------------------------------------
+
+
+def test_a_table_fault_returns_the_person_and_is_recorded_as_a_fault() -> None:
+    engine = reach(Phase.HOLDING)
+    asked_before = engine.checkin_due_at
+    done = engine.handle(TableFault(reason="table angle not following the command"))
+    assert [(c.kind, c.data) for c in done] == [
+        ("stop_speech", {}),
+        ("say", {"text": "The table reported a fault. Come back to horizontal now.", "cue": "fault"}),
+        ("phase", {"phase": "returning", "why": "table fault: table angle not following the command"}),
+        ("say", {"text": "Return slowly to near horizontal. Press I'm back when you are there.", "cue": "return"}),
+        ("return_upright", {"rate_deg_s": None}),
+    ]
+    assert engine.end_reason is EndReason.TABLE_FAULT
+    assert engine.checkin_due_at == asked_before, "not an answer from the person: the check-ins run on"
+
+
+def test_a_table_fault_between_sets_starts_no_further_set_and_never_undoes_a_completed_session() -> None:
+    resting = reach(Phase.SET_REST)
+    resting.handle(TableFault(reason="stall"))
+    assert resting.phase is Phase.RESTING and resting.end_reason is EndReason.TABLE_FAULT
+    returning = reach(Phase.RETURNING)
+    returning.handle(TableFault(reason="stall"))
+    assert returning.end_reason is EndReason.TABLE_FAULT and returning.segment_index == len(SETS.segments)
+    done = reach(Phase.UPRIGHT)
+    assert done.end_reason is EndReason.COMPLETED
+    done.handle(TableFault(reason="stall"))
+    assert done.end_reason is EndReason.COMPLETED
+    before = reach(Phase.CHECKLIST)
+    before.handle(TableFault(reason="no answer"))
+    assert before.phase is Phase.DONE and before.end_reason is EndReason.TABLE_FAULT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -17,9 +18,11 @@ from rich.console import Console
 
 from hangtime import render, services, strict_yaml
 from hangtime.devices.driver import TableError
+from hangtime.errors import validation_message
 from hangtime.evidence import Clearer, Evidence, EvidenceError, Outcome, load_evidence
 from hangtime.evidence.models import PartialCaps
 from hangtime.exports.calendar import plan_calendar
+from hangtime.observability import configure_logging
 from hangtime.planning import Mode, PlanError, Preferences, SessionLog, Tolerance
 from hangtime.screening import Answers, AnswersError, ClearanceRecord, ScreeningResult, check_answers
 from hangtime.services import ServiceError
@@ -52,13 +55,6 @@ def fail(message: str) -> NoReturn:
     raise CliError(message)
 
 
-def describe_validation_error(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    message = str(first["msg"]).removeprefix("Value error, ")
-    return f"{where}: {message}" if where else message
-
-
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Turn every expected failure into a one-line message and exit code 2."""
@@ -76,7 +72,7 @@ def friendly_errors() -> Iterator[None]:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except ValidationError as exc:
-        err_console.print(f"[bold red]error:[/] {describe_validation_error(exc)}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {validation_message(exc)}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
@@ -90,6 +86,13 @@ def enter_demonstration_mode() -> None:
 
 def settings() -> Settings:
     return load_settings(**_settings_overrides)
+
+
+@app.callback()
+def configure(ctx: typer.Context) -> None:
+    """Logging for every command (serve raises it to INFO unless HANGTIME_LOG_LEVEL says otherwise)."""
+    with contextlib.suppress(SettingsError):  # a bad setting is reported by the command that reads it
+        configure_logging(settings().log_level or "WARNING")
 
 
 def today() -> dt.date:
@@ -129,7 +132,7 @@ def load_answers_file(path: Path) -> Answers:
     try:
         return Answers.model_validate(data)
     except ValidationError as exc:
-        fail(f"answers file '{path}': {describe_validation_error(exc)}")
+        fail(f"answers file '{path}': {validation_message(exc)}")
 
 
 @contextmanager
@@ -296,7 +299,7 @@ def plan_create(
                 mode=mode,
             )
         except ValidationError as exc:
-            fail(describe_validation_error(exc))
+            fail(validation_message(exc))
         answers = load_answers_file(answers_file) if answers_file is not None else None
         with database() as db:
             _, plan = services.make_plan(db, evidence(), prefs, today(), answers)
@@ -384,7 +387,7 @@ def read_logs_file(path: Path) -> list[SessionLog]:
         try:
             logs.append(SessionLog.model_validate(item))
         except ValidationError as exc:
-            fail(f"log file '{path}', entry {index + 1}: {describe_validation_error(exc)}")
+            fail(f"log file '{path}', entry {index + 1}: {validation_message(exc)}")
     return logs
 
 
@@ -416,7 +419,7 @@ def log_command(
                     )
                 ]
             except ValidationError as exc:
-                fail(describe_validation_error(exc))
+                fail(validation_message(exc))
         for log in logs:
             services.check_log(log, ev, today())
         with database() as db:
@@ -449,6 +452,7 @@ def serve_command(
         if demo:
             enter_demonstration_mode()
         chosen = settings()
+        configure_logging(chosen.log_level or "INFO")
         try:
             web_app = create_app(chosen)
         except Exception as exc:  # an unreachable database is a setup problem, not a crash

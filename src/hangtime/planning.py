@@ -14,12 +14,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
+from hangtime.errors import HangtimeError
 from hangtime.evidence import Evidence
 from hangtime.evidence.models import Protocol
 from hangtime.screening import Caps, ScreeningResult
 
 
-class PlanError(ValueError):
+class PlanError(HangtimeError):
     """No plan can be made; the message says why (and the CLI adds the reasons and alternatives)."""
 
 

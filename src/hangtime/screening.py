@@ -8,12 +8,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
+from hangtime.errors import HangtimeError
 from hangtime.evidence import Clearer, Evidence, Outcome
 from hangtime.evidence.models import PartialCaps, ProfileRule, TableModel
 from hangtime.units import UnitError, parse_height_cm, parse_weight_kg
 
 
-class AnswersError(ValueError):
+class AnswersError(HangtimeError):
     """The answers cannot be screened; the message names the problem."""
 
 

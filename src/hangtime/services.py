@@ -11,8 +11,10 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hangtime.errors import HangtimeError
 from hangtime.evidence import Evidence
 from hangtime.notify.buddy import BuddyContact
+from hangtime.observability import use_case
 from hangtime.outcomes import DaySummary
 from hangtime.pauses import Pause, lifting_clearance, pause_for_log, pause_for_review
 from hangtime.planning import (
@@ -48,7 +50,7 @@ from hangtime.store.journal import Journal, awaiting_survey, close_interrupted, 
 from hangtime.store.models import Profile, SessionRecord
 
 
-class ServiceError(ValueError):
+class ServiceError(HangtimeError):
     """A request that cannot be carried out; `screening` is set when its reasons explain the refusal."""
 
     def __init__(self, message: str, screening: ScreeningResult | None = None) -> None:
@@ -61,6 +63,7 @@ def with_stored_clearances(answers: Answers, stored: list[ClearanceRecord]) -> A
     return answers.model_copy(update={"clearances": merged})
 
 
+@use_case
 def screen_and_save(
     db: Database | None, evidence: Evidence, answers: Answers, today: dt.date, owner_handle: str = repo.LOCAL_OWNER
 ) -> tuple[ScreeningResult, int | None]:
@@ -77,6 +80,7 @@ def screen_and_save(
         return result, repo.save_screening(session, owner, answers, result)
 
 
+@use_case
 def record_clearance(
     db: Database, evidence: Evidence, record: ClearanceRecord, today: dt.date, owner_handle: str = repo.LOCAL_OWNER
 ) -> ScreeningResult:
@@ -123,6 +127,7 @@ def latest_screening(db: Database, owner_handle: str = repo.LOCAL_OWNER) -> repo
         return repo.latest_screening(session, repo.owner_id(session, owner_handle))
 
 
+@use_case
 def make_plan(
     db: Database,
     evidence: Evidence,
@@ -253,6 +258,7 @@ def _review_due_weeks(
     return plan, applied
 
 
+@use_case
 def review_plan(
     db: Database, evidence: Evidence, today: dt.date, owner_handle: str = repo.LOCAL_OWNER
 ) -> tuple[Plan, list[Revision]]:
@@ -314,6 +320,7 @@ def _store_log(
     return log, pause
 
 
+@use_case
 def log_guided(db: Database, evidence: Evidence, owner: int, log: SessionLog, origin: str) -> Pause | None:
     """Store what a guided (or interrupted) session recorded: flagged, never refused, pausing on a red flag."""
     with db.session() as session:
@@ -338,6 +345,7 @@ def interrupted_sessions(db: Database, owner: int) -> list[InterruptedSession]:
     return found
 
 
+@use_case
 def log_interrupted(
     db: Database,
     evidence: Evidence,
@@ -366,6 +374,7 @@ def base_caps(evidence: Evidence) -> Caps:
     return Caps(base.max_angle_deg, base.max_hold_s, base.max_sessions_per_day, base.supervised_sessions, None)
 
 
+@use_case
 def log_sessions(
     db: Database,
     evidence: Evidence,
@@ -461,6 +470,7 @@ def session_config(week: PlanWeek, caps: Caps, spotter_required: bool, checkin_i
     )
 
 
+@use_case
 def prepare_session(
     db: Database,
     evidence: Evidence,
@@ -522,6 +532,7 @@ class ReportData:
     logs: list[SessionLog]
 
 
+@use_case
 def report_data(db: Database, owner_handle: str = repo.LOCAL_OWNER) -> ReportData:
     """Everything a clinician's report shows, read in one unit of work."""
     with db.session() as session:
@@ -535,6 +546,7 @@ def report_data(db: Database, owner_handle: str = repo.LOCAL_OWNER) -> ReportDat
     return ReportData(profile, screening, clearances, plan, logs)
 
 
+@use_case
 def save_buddy(db: Database, contact: BuddyContact | None, person: str, owner_handle: str = repo.LOCAL_OWNER) -> None:
     with db.session() as session:
         owner = repo.owner_id(session, owner_handle)
@@ -546,6 +558,7 @@ def save_buddy(db: Database, contact: BuddyContact | None, person: str, owner_ha
             profile.name = person
 
 
+@use_case
 def finish_session(
     db: Database,
     evidence: Evidence,

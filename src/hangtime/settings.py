@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from platformdirs import user_data_path
 from pydantic import Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from hangtime.errors import HangtimeError, first_problem
 from hangtime.notify.buddy import SmtpSettings
 
 # Knobs that may stretch or compress a session: a .env file never sets them, so a real session cannot pick up
@@ -51,6 +52,8 @@ class Settings(BaseSettings):
     # Demonstration mode: time may be compressed, a banner shows on every screen, what is stored is marked as a
     # demonstration and no motorized table is driven (the simulator only).
     demo: bool = False
+    # Log level for the use-case and device-fault records on stderr (default: WARNING in the terminal, INFO for serve).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
     # Session timing. speed other than 1 compresses time: demonstration mode only.
     session_speed: float = Field(default=1.0, gt=0, le=1000)
     # Check-ins every 10-60 s: longer would leave a person who fainted inverted unnoticed for too long.
@@ -100,7 +103,7 @@ def demonstration_banner(speed: float) -> str:
     return f"DEMONSTRATION: {pace}; not a real session, and it never counts as progress"
 
 
-class SettingsError(ValueError):
+class SettingsError(HangtimeError):
     """A HANGTIME_* setting out of range, named as the person typed it."""
 
 
@@ -108,9 +111,8 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "HANGTIME_" + "_".join(str(part) for part in first["loc"]).upper()
-        message = str(first["msg"]).removeprefix("Value error, ")
-        if first["loc"]:
-            message = f"{name}={first['input']!s} is not allowed: {message[0].lower()}{message[1:]}"
+        where, message = first_problem(exc)
+        if where:
+            name = "HANGTIME_" + where.replace(".", "_").upper()
+            message = f"{name}={exc.errors()[0]['input']!s} is not allowed: {message[0].lower()}{message[1:]}"
         raise SettingsError(message) from None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from hangtime.errors import HangtimeError
+
 CM_PER_INCH = 2.54
 KG_PER_POUND = 0.45359237
 POUNDS_PER_STONE = 14
@@ -14,7 +16,7 @@ POUNDS_PER_STONE = 14
 PRECISION = 6
 
 
-class UnitError(ValueError):
+class UnitError(HangtimeError):
     """A height or weight that cannot be read; the message says what was expected."""
 
 

@@ -8,7 +8,7 @@ import contextlib
 from hangtime.devices.driver import TableError, opener_for
 from hangtime.devices.simulator import SimulatorServer, TableSimulator
 from hangtime.devices.supervisor import SafetySupervisor, SupervisorConfig
-from hangtime.session.engine import AngleReading, Command, StopRequested
+from hangtime.session.engine import AngleReading, Command, TableFault
 from hangtime.session.runner import SessionRunner
 
 
@@ -51,7 +51,7 @@ class TableBridge:
                 self.runner.post(AngleReading(angle_deg=max(0.0, self.supervisor.status.angle_deg)))
             if self.supervisor.fault is not None and not stopped_for_fault:
                 stopped_for_fault = True
-                self.runner.post(StopRequested())
+                self.runner.post(TableFault(reason=self.supervisor.fault))
 
     async def close(self) -> None:
         if self.feed is not None:

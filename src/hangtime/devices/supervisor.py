@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from hangtime.devices.driver import Opener, TableConnection, TableError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,7 @@ class SafetySupervisor:
         if self.fault is None:
             self.fault = reason
             self.log.faults.append((time.monotonic(), reason))
+            logger.warning("table fault latched: returning upright", extra={"fault": reason})
         with contextlib.suppress(TableError):
             await self.return_upright()
 

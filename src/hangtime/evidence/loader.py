@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from hangtime import strict_yaml
+from hangtime.errors import HangtimeError, first_problem
 from hangtime.evidence.models import (
     Alternative,
     AlternativesFile,
@@ -36,7 +37,7 @@ FILES = (
 )
 
 
-class EvidenceError(ValueError):
+class EvidenceError(HangtimeError):
     """The evidence base is invalid; the message names the file and the entry."""
 
 
@@ -129,9 +130,9 @@ def _parse(model: type[_Model], data: Any, name: str) -> _Model:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        first = exc.errors()[0]  # the loader names the entry by its id, not by its position
         where = _entry_label(data, tuple(first["loc"]))
-        raise EvidenceError(f"{name}: {where}: {first['msg']}") from None
+        raise EvidenceError(f"{name}: {where}: {first_problem(exc)[1]}") from None
 
 
 def _unique(ids: Iterable[str], name: str, what: str) -> None:

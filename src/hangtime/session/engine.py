@@ -26,6 +26,8 @@ from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
+from hangtime.errors import first_problem
+
 
 class Clock(Protocol):
     def now(self) -> float: ...
@@ -75,6 +77,7 @@ class EndReason(StrEnum):
     HARD_LIMIT = "hard_limit"
     ABOVE_CAP = "above_cap"
     ABORTED = "aborted"
+    TABLE_FAULT = "table_fault"
 
 
 # --- events ------------------------------------------------------------------------------------------------
@@ -134,6 +137,14 @@ class StopRequested(Event):
 
 
 @dataclass(frozen=True)
+class TableFault(Event):
+    """The motorized table's supervisor latched a fault (and already commanded the return): not a person's stop."""
+
+    reason: str = "unknown"
+    name: str = field(init=False, default="table_fault")
+
+
+@dataclass(frozen=True)
 class ConnectionLost(Event):
     """The person's screen went away (web page closed): treated as a missed check-in."""
 
@@ -158,6 +169,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PositionConfirmed,
         SymptomReported,
         StopRequested,
+        TableFault,
         ConnectionLost,
         SurveySubmitted,
     )
@@ -178,9 +190,8 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     try:
         return TypeAdapter(cls).validate_python(fields)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ValueError(f"event '{name}': {where}: {first['msg'].lower()}") from None
+        where, message = first_problem(exc)
+        raise ValueError(f"event '{name}': {where}: {message.lower()}") from None
 
 
 def config_from_dict(data: dict[str, Any]) -> SessionConfig:
@@ -189,9 +200,8 @@ def config_from_dict(data: dict[str, Any]) -> SessionConfig:
     try:
         return TypeAdapter(SessionConfig).validate_python({k: v for k, v in data.items() if k in known})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ValueError(f"session config: {where}: {first['msg'].lower()}") from None
+        where, message = first_problem(exc)
+        raise ValueError(f"session config: {where}: {message.lower()}") from None
 
 
 # --- commands ----------------------------------------------------------------------------------------------
@@ -525,6 +535,27 @@ class SessionEngine:
         self.segment_index = len(self.config.segments)  # no further sets: this return ends the inversion
         return self._enter(Phase.RETURNING, why)
 
+    def _table_fault(self, why: str) -> list[Command]:
+        """Like a stop, except that it is not the person's answer: the check-ins and any alarm run on."""
+        c = self.config
+        if self.phase is Phase.CHECKLIST:
+            self.end_reason = EndReason.TABLE_FAULT
+            return self._enter(Phase.DONE, why)
+        if self.phase not in ON_TABLE:
+            return []
+        commands = [
+            Command("stop_speech", {}),
+            say("The table reported a fault. Come back to horizontal now.", "fault"),
+        ]
+        if self.phase in INVERTED:
+            return [*commands, *self._begin_return(why, EndReason.TABLE_FAULT)]
+        if self.end_reason is None:  # a session already completed stays completed: the fault is the table's
+            self.end_reason = EndReason.TABLE_FAULT
+        self.segment_index = len(c.segments)
+        if self.phase is Phase.SET_REST:
+            commands.extend(self._enter(Phase.RESTING, why))
+        return commands
+
     def _stop_checkins(self) -> None:
         self.checkin_due_at = None
         self.checkin_asked_at = None
@@ -749,6 +780,8 @@ class SessionEngine:
                     self.end_reason = EndReason.STOPPED
                     self.segment_index = len(c.segments)
                 return [Command("stop_speech", {}), *self._answered()]
+            case TableFault(reason=reason):
+                return self._table_fault(f"table fault: {reason}")
             case ConnectionLost():
                 if self.phase in ON_TABLE:
                     return self._missed("connection lost")

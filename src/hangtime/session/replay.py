@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from hangtime.errors import HangtimeError
 from hangtime.session.engine import (
     CheckinAnswered,
     Command,
@@ -33,7 +34,7 @@ class TimelineEntry:
         return {"t": round(self.t, 3), "phase": self.phase, "kind": self.kind, **self.detail}
 
 
-class ReplayError(ValueError):
+class ReplayError(HangtimeError):
     pass
 
 

@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, ValidationError
 
 from hangtime import services
+from hangtime.errors import first_problem, validation_message
 from hangtime.evidence import Clearer, load_evidence
 from hangtime.evidence.models import PartialCaps
 from hangtime.exports import charts
@@ -100,16 +101,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_failed(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        where = ".".join(str(p) for p in first["loc"] if p != "body")
-        detail = f"{where}: {first['msg']}" if where else str(first["msg"])
-        return problem(422, "Invalid request", detail.replace("Value error, ", ""))
+        return problem(422, "Invalid request", validation_message(exc, skip=("body",)))
 
     @app.exception_handler(ValidationError)
     async def model_invalid(request: Request, exc: ValidationError) -> Response:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        return problem(422, "Invalid request", f"{where}: {first['msg']}" if where else str(first["msg"]))
+        return problem(422, "Invalid request", validation_message(exc))
 
     @app.exception_handler(ServiceError)
     async def service_refused(request: Request, exc: ServiceError) -> Response:
@@ -313,14 +309,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 key = "email" if buddy_kind == "email" else "url"
                 contact = BuddyContact.model_validate({"kind": buddy_kind, key: buddy_address, "name": buddy_name})
             except ValidationError as exc:
-                errors["buddy_address"] = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+                errors["buddy_address"] = first_problem(exc)[1]
         if not errors:
             try:
                 answers = Answers.model_validate(parsed)
             except ValidationError as exc:
-                first = exc.errors()[0]
-                field = str(first["loc"][0]) if first["loc"] else "age"
-                errors[{"height_cm": "height", "weight_kg": "weight"}.get(field, field)] = str(first["msg"])
+                where, message = first_problem(exc)
+                field = where.split(".")[0] or "age"
+                errors[{"height_cm": "height", "weight_kg": "weight"}.get(field, field)] = message
         if errors:
             return page(request, "onboarding.html", status=422, values=values, errors=errors)
         with db.session() as session:
@@ -357,7 +353,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     raise ValueError("the day of the reading cannot be in the future")
                 blood_pressure = blood_pressure.model_copy(update={"measured_on": measured_on})
         except ValidationError as exc:
-            errors["blood_pressure"] = str(exc.errors()[0]["msg"]).removeprefix("Value error, ").capitalize()
+            errors["blood_pressure"] = first_problem(exc)[1].capitalize()
         except ValueError as exc:
             errors["blood_pressure"] = str(exc).capitalize()
         if errors:
@@ -401,9 +397,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             services.record_clearance(db, evidence, record, today())
         except ValueError as exc:
-            message = str(exc)
-            if isinstance(exc, ValidationError):
-                message = str(exc.errors()[0]["msg"])
+            message = first_problem(exc)[1] if isinstance(exc, ValidationError) else str(exc)
             errors["clearance"] = message or "Fill in who cleared you, the date and the conditions."
             return page(request, "result.html", status=422, result=saved.result, answers=saved.answers, errors=errors)
         return RedirectResponse("/screening/result", status_code=303)
@@ -433,7 +427,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             services.make_plan(db, evidence, prefs, today())
         except (ValueError, ServiceError) as exc:
-            message = str(exc.errors()[0]["msg"]) if isinstance(exc, ValidationError) else str(exc)
+            message = first_problem(exc)[1] if isinstance(exc, ValidationError) else str(exc)
             return page(
                 request,
                 "plan.html",
