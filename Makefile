@@ -26,6 +26,7 @@ lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy --strict src/hangtime
+	$(BIN)/lint-imports
 
 # Browser tests drive Debian's chromium (never a browser download of Playwright's own).
 browser:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from stats import percentile  # bench/stats.py: scripts run from this folder
 
-from hangtime.session.engine import (
+from hangtime.core.session.engine import (
     REQUIRED_CHECKLIST,
     AngleReading,
     CheckinAnswered,
@@ -27,7 +27,7 @@ from hangtime.session.engine import (
     SessionEngine,
     StopRequested,
 )
-from hangtime.session.runner import RealClock, SessionRunner
+from hangtime.runtime.runner import RealClock, SessionRunner
 from hangtime.store import Database, repo
 from hangtime.store.journal import Journal
 

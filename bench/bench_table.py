@@ -14,11 +14,7 @@ from pathlib import Path
 
 from stats import percentile  # bench/stats.py: scripts run from this folder
 
-from hangtime.devices.bridge import TableBridge
-from hangtime.devices.driver import opener_for
-from hangtime.devices.simulator import SimulatorServer, TableSimulator
-from hangtime.devices.supervisor import SafetySupervisor, SupervisorConfig
-from hangtime.session.engine import (
+from hangtime.core.session.engine import (
     REQUIRED_CHECKLIST,
     ChecklistConfirmed,
     Command,
@@ -30,7 +26,11 @@ from hangtime.session.engine import (
     StopRequested,
     Tick,
 )
-from hangtime.session.runner import RealClock, SessionRunner
+from hangtime.devices.driver import opener_for
+from hangtime.devices.simulator import SimulatorServer, TableSimulator
+from hangtime.devices.supervisor import SafetySupervisor, SupervisorConfig
+from hangtime.runtime.runner import RealClock, SessionRunner
+from hangtime.runtime.table import TableBridge
 from hangtime.store import Database, repo
 from hangtime.store.journal import Journal
 

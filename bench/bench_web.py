@@ -17,8 +17,8 @@ import httpx
 import uvicorn
 from stats import percentile  # bench/stats.py: scripts run from this folder
 
-from hangtime.planning import SessionLog, Tolerance
-from hangtime.settings import Settings
+from hangtime.config import Settings
+from hangtime.core.planning import SessionLog, Tolerance
 from hangtime.store import Database, repo
 from hangtime.web.app import create_app
 

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 # The functions that enforce the limits the issue names: the hard limit (and the planned total it is built from),
 # the check-in escalation and the buddy alert, and stop or symptom to return.
 SAFETY_CRITICAL = {
-    "hangtime.session.engine": {
+    "hangtime.core.session.engine": {
         "hard limit": ["travel_s", "planned_inverted_s", "hard_limit_s", "fit_within_cap", "hard_limit_at"],
         "check-in escalation and buddy alert": ["_arm_checkin", "_missed", "_answered", "_stop_checkins"],
         "stop or symptom to return": ["_begin_return"],

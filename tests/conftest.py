@@ -10,7 +10,7 @@ import pytest
 from hypothesis import settings
 from typer.testing import CliRunner
 
-from hangtime.evidence import Evidence, load_evidence
+from hangtime.core.evidence import Evidence, load_evidence
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -12,9 +12,15 @@ from typing import Any, ClassVar
 import pytest
 from aiosmtpd.controller import Controller
 
+from hangtime.core.session.engine import (
+    REQUIRED_CHECKLIST,
+    AngleReading,
+    ChecklistConfirmed,
+    SessionConfig,
+    SessionEngine,
+)
 from hangtime.notify.buddy import BuddyAlert, BuddyContact, SmtpSettings, send_with_retries
-from hangtime.session.engine import REQUIRED_CHECKLIST, AngleReading, ChecklistConfirmed, SessionConfig, SessionEngine
-from hangtime.session.runner import RealClock, SessionRunner
+from hangtime.runtime.runner import RealClock, SessionRunner
 
 ALERT = BuddyAlert("Alex", "alert", "2026-11-23T18:00:00+00:00", "2026-11-23T18:01:00+00:00", "holding", 7)
 
@@ -131,7 +137,7 @@ def test_contact_validation() -> None:
 
 def test_runner_alerts_the_buddy_when_checkins_go_unanswered(http_server: str) -> None:
     """The real-clock runner (compressed 200x) turns a silent person into an HTTP alert."""
-    from hangtime.notify.sink import BuddySink
+    from hangtime.runtime.buddy import BuddySink
 
     notes: list[tuple[str, dict[str, Any]]] = []
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hangtime.cli import app
+from hangtime.cli.main import app
 
 
 def write(path: Path, text: str) -> Path:
@@ -143,7 +143,7 @@ def test_interactive_walkthrough(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     # age, height, weight, table, blood pressure, experienced, then one "any of these?" per group.
-    from hangtime.evidence import load_evidence
+    from hangtime.core.evidence import load_evidence
 
     groups = len(load_evidence().rules.groups)
     # Say no to every group: nothing needs clearance, so the walkthrough goes on to the plan.

@@ -8,7 +8,7 @@ import pytest
 from icalendar import Calendar
 from typer.testing import CliRunner
 
-from hangtime.cli import app
+from hangtime.cli.main import app
 
 ADULT = '{"age": 45, "height_cm": 178, "weight_kg": 82}'
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from hangtime.cli import app
-from hangtime.settings import Settings
+from hangtime.cli.main import app
+from hangtime.config import Settings
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

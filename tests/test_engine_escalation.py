@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hangtime.session.engine import (
+from hangtime.core.session.engine import (
     REQUIRED_CHECKLIST,
     AngleReading,
     CheckinAnswered,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hangtime.evidence import Evidence, EvidenceError, Outcome, load_evidence
+from hangtime.core.evidence import Evidence, EvidenceError, Outcome, load_evidence
 
 REQUIRED_CONDITIONS = [
     "hypertension",
@@ -122,7 +122,7 @@ def test_disagreeing_sources_take_the_stricter_reading(evidence: Evidence) -> No
 
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
-    with resources.as_file(resources.files("hangtime.evidence") / "data") as source:
+    with resources.as_file(resources.files("hangtime.core.evidence") / "data") as source:
         target = tmp_path / "data"
         shutil.copytree(source, target)
     return target

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from hangtime import services
+from hangtime.app import services
+from hangtime.app.observability import KeyValueFormatter
+from hangtime.app.services import ServiceError
+from hangtime.core.evidence import Evidence
+from hangtime.core.planning import Preferences, SessionLog
+from hangtime.core.screening import Answers
 from hangtime.devices.driver import opener_for
 from hangtime.devices.simulator import SimLimits, SimulatorServer, TableSimulator
 from hangtime.devices.supervisor import SafetySupervisor, SupervisorConfig
-from hangtime.evidence import Evidence
-from hangtime.observability import KeyValueFormatter
-from hangtime.planning import Preferences, SessionLog
-from hangtime.screening import Answers
-from hangtime.services import ServiceError
 from hangtime.store import Database
 
 TODAY = dt.date(2026, 11, 23)

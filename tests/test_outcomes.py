@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hangtime.outcomes import minutes_per_week, pain_change, session_pain_rises, summarize_days
-from hangtime.planning import SessionLog
+from hangtime.core.outcomes import minutes_per_week, pain_change, session_pain_rises, summarize_days
+from hangtime.core.planning import SessionLog
 
 
 def test_pain_change_uses_the_minimal_important_change() -> None:

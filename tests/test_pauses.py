@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hangtime import services
-from hangtime.cli import app
-from hangtime.evidence import load_evidence
-from hangtime.settings import load_settings
+from hangtime.app import services
+from hangtime.cli.main import app
+from hangtime.config import load_settings
+from hangtime.core.evidence import load_evidence
 from hangtime.store import Database
 
 ADULT = '{"age": 45, "height_cm": 178, "weight_kg": 82}'
@@ -89,7 +89,7 @@ def test_a_red_flag_in_the_session_survey_pauses(data_dir: Path, runner: CliRunn
             from hangtime.store import repo
 
             owner = repo.owner_id(session)
-        from hangtime.planning import SessionLog
+        from hangtime.core.planning import SessionLog
 
         pause = services.log_guided(
             db, evidence, owner, SessionLog(date=dt.date(2026, 11, 23), symptoms=("fainting",)), "session"

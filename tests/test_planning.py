@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hangtime.evidence import Evidence, Outcome
-from hangtime.planning import (
+from hangtime.core.evidence import Evidence, Outcome
+from hangtime.core.planning import (
     Decision,
     Mode,
     Plan,
@@ -20,7 +20,7 @@ from hangtime.planning import (
     session_dates,
     weeks_due_for_review,
 )
-from hangtime.screening import Answers, ScreeningResult, screen
+from hangtime.core.screening import Answers, ScreeningResult, screen
 
 TODAY = dt.date(2026, 11, 23)
 START = dt.date(2026, 11, 30)

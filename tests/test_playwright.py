@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from hangtime.settings import Settings
+from hangtime.config import Settings
 from hangtime.web.app import create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -5,9 +5,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from hangtime.cli import app
-from hangtime.session.engine import SessionConfig
-from hangtime.session.replay import replay
+from hangtime.cli.main import app
+from hangtime.core.session.engine import SessionConfig
+from hangtime.core.session.replay import replay
 
 STREAM = [
     {"t": 0, "event": "checklist_confirmed", "items": ["instructions", "straps", "not_after_meal", "screening"]},

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from hangtime import strict_yaml
-from hangtime.cli import app
-from hangtime.evidence import Clearer, Evidence, Outcome
-from hangtime.planning import (
+from hangtime.cli.main import app
+from hangtime.core import strict_yaml
+from hangtime.core.evidence import Clearer, Evidence, Outcome
+from hangtime.core.planning import (
     Decision,
     Preferences,
     SessionLog,
@@ -25,7 +25,7 @@ from hangtime.planning import (
     decide,
     review_week,
 )
-from hangtime.screening import Answers, AnswersError, screen
+from hangtime.core.screening import Answers, AnswersError, screen
 
 
 def examples(full: int) -> int:

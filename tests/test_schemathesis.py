@@ -9,7 +9,7 @@ from pathlib import Path
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from hangtime.settings import Settings
+from hangtime.config import Settings
 from hangtime.web.app import create_app
 
 _data = Path(tempfile.mkdtemp(prefix="hangtime-schemathesis-"))

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hangtime.evidence import Clearer, Evidence, Outcome
-from hangtime.screening import Answers, AnswersError, Caps, ClearanceRecord, screen
+from hangtime.core.evidence import Clearer, Evidence, Outcome
+from hangtime.core.screening import Answers, AnswersError, Caps, ClearanceRecord, screen
 
 
 def examples(full: int) -> int:
@@ -169,7 +169,7 @@ def test_expiry(evidence: Evidence) -> None:
 
 
 def test_round_trip(evidence: Evidence) -> None:
-    from hangtime.screening import ScreeningResult
+    from hangtime.core.screening import ScreeningResult
 
     result = screen(adult(conditions=["knee_pain", "spinal_fusion"]), evidence, TODAY)
     assert ScreeningResult.from_dict(result.as_dict()) == result

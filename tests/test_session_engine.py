@@ -7,7 +7,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from hangtime.session.engine import (
+from hangtime.core.session.engine import (
     INVERTED,
     ON_TABLE,
     REQUIRED_CHECKLIST,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from hangtime.cli import app
-from hangtime.session.engine import (
+from hangtime.cli.main import app
+from hangtime.core.session.engine import (
     REQUIRED_CHECKLIST,
     AngleReading,
     CheckinAnswered,
@@ -27,8 +27,8 @@ from hangtime.session.engine import (
     VirtualClock,
     fit_within_cap,
 )
-from hangtime.session.replay import replay
-from hangtime.session.runner import SessionRunner
+from hangtime.core.session.replay import replay
+from hangtime.runtime.runner import SessionRunner
 
 
 def started(config: SessionConfig) -> tuple[SessionEngine, VirtualClock]:

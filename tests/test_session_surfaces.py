@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hangtime.settings import Settings, SettingsError, load_settings
+from hangtime.config import Settings, SettingsError, load_settings
 from hangtime.store import Database
 from hangtime.store.journal import session_info
 from hangtime.web.app import create_app

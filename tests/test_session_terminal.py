@@ -12,7 +12,7 @@ import pexpect
 import pytest
 from typer.testing import CliRunner
 
-from hangtime.cli import app
+from hangtime.cli.main import app
 
 TIMEOUT = 30
 pytestmark = pytest.mark.slow  # real processes in a pseudo-terminal: run in make test and CI, skipped by -m "not slow"

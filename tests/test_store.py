@@ -7,10 +7,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from hangtime.evidence import load_evidence
-from hangtime.outcomes import summarize_days
-from hangtime.planning import SessionLog, Tolerance
-from hangtime.screening import Answers, screen
+from hangtime.core.evidence import load_evidence
+from hangtime.core.outcomes import summarize_days
+from hangtime.core.planning import SessionLog, Tolerance
+from hangtime.core.screening import Answers, screen
 from hangtime.store import Database, repo
 from hangtime.store.models import Base
 

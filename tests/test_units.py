@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hangtime.units import UnitError, parse_height_cm, parse_weight_kg
+from hangtime.core.units import UnitError, parse_height_cm, parse_weight_kg
 
 
 @pytest.mark.parametrize(

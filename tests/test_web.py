@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from fhir.resources.bundle import Bundle
 from icalendar import Calendar
 
-from hangtime.settings import Settings
+from hangtime.config import Settings
 from hangtime.web.app import create_app
 
 ADULT = {"age": 45, "height_cm": 178, "weight_kg": 82}

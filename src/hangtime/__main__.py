@@ -1,3 +1,3 @@
-from hangtime.cli import main
+from hangtime.cli.main import main
 
 main()

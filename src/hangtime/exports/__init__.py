@@ -1,1 +1,1 @@
-"""Export adapters: calendar (iCalendar) and, later, reports and FHIR."""
+"""Export adapters: the calendar (iCalendar), the charts, the clinician's report (HTML, PDF, CSV) and FHIR."""

@@ -6,7 +6,7 @@ import datetime as dt
 
 from icalendar import Alarm, Calendar, Event
 
-from hangtime.planning import Mode, Plan, Prescription, session_dates
+from hangtime.core.planning import Mode, Plan, Prescription, session_dates
 
 SESSION_TIMES = (dt.time(8, 0), dt.time(18, 0), dt.time(13, 0))
 CHECKLIST_AND_RAMP_S = 240  # straps, spotter, tilting down and back: time around the holds

@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from hangtime.outcomes import PAIN_MIC_POINTS, DaySummary, minutes_per_week
+from hangtime.core.outcomes import PAIN_MIC_POINTS, DaySummary, minutes_per_week
 
 
 def _num(days: list[dt.date]) -> list[float]:

@@ -7,9 +7,9 @@ from typing import Any
 
 from fhir.resources.bundle import Bundle
 
-from hangtime.evidence import Evidence
-from hangtime.planning import Plan, SessionLog
-from hangtime.screening import Answers, ScreeningResult
+from hangtime.core.evidence import Evidence
+from hangtime.core.planning import Plan, SessionLog
+from hangtime.core.screening import Answers, ScreeningResult
 
 LOINC = "http://loinc.org"
 PAIN_NRS = "72514-3"  # Pain severity - 0-10 verbal numeric rating [Score] - Reported

@@ -10,12 +10,12 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from hangtime.evidence import Evidence, Outcome
+from hangtime.app.services import ReportData
+from hangtime.core.evidence import Evidence, Outcome
+from hangtime.core.outcomes import pain_change, pain_scores, session_pain_rises, summarize_days
+from hangtime.core.screening import ScreeningResult, who_can_clear
+from hangtime.core.units import format_height, format_weight
 from hangtime.exports import charts
-from hangtime.outcomes import pain_change, pain_scores, session_pain_rises, summarize_days
-from hangtime.screening import ScreeningResult, who_can_clear
-from hangtime.services import ReportData
-from hangtime.units import format_height, format_weight
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from hangtime.session.engine import Command, Event, SessionConfig
+from hangtime.core.session.engine import Command, Event, SessionConfig
 from hangtime.store.db import Database
 from hangtime.store.models import SessionEventRecord, SessionRecord
 

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
-from hangtime.evidence import Clearer
-from hangtime.outcomes import DaySummary
-from hangtime.pauses import Pause
-from hangtime.planning import Plan, Revision, SessionLog, Tolerance
-from hangtime.screening import Answers, ClearanceRecord, ScreeningResult
+from hangtime.core.evidence import Clearer
+from hangtime.core.outcomes import DaySummary
+from hangtime.core.pauses import Pause
+from hangtime.core.planning import Plan, Revision, SessionLog, Tolerance
+from hangtime.core.screening import Answers, ClearanceRecord, ScreeningResult
 from hangtime.store.models import (
     ClearanceRow,
     Owner,

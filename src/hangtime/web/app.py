@@ -1,6 +1,6 @@
 """The web app: server-rendered pages (Jinja2 + htmx), a JSON API with problem details, and the live session socket.
 
-An adapter only: every rule, plan and session decision comes from the domain core through `hangtime.services`.
+An adapter only: every rule, plan and session decision comes from the domain core through `hangtime.app.services`.
 """
 
 from __future__ import annotations
@@ -20,23 +20,23 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, ValidationError
 
-from hangtime import services
-from hangtime.errors import first_problem, validation_message
-from hangtime.evidence import Clearer, load_evidence
-from hangtime.evidence.models import PartialCaps
+from hangtime.app import services
+from hangtime.app.services import ServiceError
+from hangtime.config import Settings, demonstration_banner, load_settings
+from hangtime.core.errors import first_problem, validation_message
+from hangtime.core.evidence import Clearer, load_evidence
+from hangtime.core.evidence.models import PartialCaps
+from hangtime.core.outcomes import pain_change
+from hangtime.core.planning import Mode, PlanError, Preferences, SessionLog, Tolerance
+from hangtime.core.screening import Answers, AnswersError, ClearanceRecord, parse_blood_pressure
+from hangtime.core.units import UnitError, parse_height_cm, parse_weight_kg
 from hangtime.exports import charts
 from hangtime.exports.calendar import plan_calendar
 from hangtime.exports.fhir import fhir_bundle
 from hangtime.exports.report import make_environment, report_context, report_pdf, sessions_csv
 from hangtime.notify.buddy import BuddyContact
-from hangtime.outcomes import pain_change
-from hangtime.planning import Mode, PlanError, Preferences, SessionLog, Tolerance
-from hangtime.screening import Answers, AnswersError, ClearanceRecord, parse_blood_pressure
-from hangtime.services import ServiceError
-from hangtime.settings import Settings, demonstration_banner, load_settings
 from hangtime.store import Database, repo
 from hangtime.store.journal import mark_interrupted
-from hangtime.units import UnitError, parse_height_cm, parse_weight_kg
 from hangtime.web.live import LiveSessions
 
 HERE = Path(__file__).resolve().parent

@@ -12,13 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hangtime.devices.bridge import TableBridge, open_table
-from hangtime.evidence import Evidence
-from hangtime.notify.buddy import SmtpSettings
-from hangtime.notify.sink import BuddySink
-from hangtime.planning import Tolerance
-from hangtime.services import SessionSetup, finish_session, load_buddy, pause_message
-from hangtime.session.engine import (
+from hangtime.app.services import SessionSetup, finish_session, load_buddy, pause_message
+from hangtime.core.evidence import Evidence
+from hangtime.core.planning import Tolerance
+from hangtime.core.session.engine import (
     ON_TABLE,
     AngleReading,
     CheckinAnswered,
@@ -33,7 +30,10 @@ from hangtime.session.engine import (
     SurveySubmitted,
     SymptomReported,
 )
-from hangtime.session.runner import RealClock, SessionRunner
+from hangtime.notify.buddy import SmtpSettings
+from hangtime.runtime.buddy import BuddySink
+from hangtime.runtime.runner import RealClock, SessionRunner
+from hangtime.runtime.table import TableBridge, open_table
 from hangtime.store import Database
 from hangtime.store.journal import Journal
 

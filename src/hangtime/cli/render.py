@@ -8,9 +8,9 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from hangtime.evidence import Evidence, Outcome
-from hangtime.planning import Mode, Plan, Prescription
-from hangtime.screening import ScreeningResult, who_can_clear
+from hangtime.core.evidence import Evidence, Outcome
+from hangtime.core.planning import Mode, Plan, Prescription
+from hangtime.core.screening import ScreeningResult, who_can_clear
 
 OUTCOME_STYLE = {
     Outcome.CLEARED: ("green", "Cleared, within these limits"),

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from hangtime.errors import HangtimeError
-from hangtime.session.engine import (
+from hangtime.core.errors import HangtimeError
+from hangtime.core.session.engine import (
     CheckinAnswered,
     Command,
     PositionConfirmed,

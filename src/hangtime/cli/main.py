@@ -2,127 +2,43 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-import yaml
 from pydantic import ValidationError
-from rich.console import Console
 
-from hangtime import render, services, strict_yaml
-from hangtime.devices.driver import TableError
-from hangtime.errors import validation_message
-from hangtime.evidence import Clearer, Evidence, EvidenceError, Outcome, load_evidence
-from hangtime.evidence.models import PartialCaps
-from hangtime.exports.calendar import plan_calendar
-from hangtime.observability import configure_logging
-from hangtime.planning import Mode, PlanError, Preferences, SessionLog, Tolerance
-from hangtime.screening import Answers, AnswersError, ClearanceRecord, ScreeningResult, check_answers
-from hangtime.services import ServiceError
-from hangtime.settings import Settings, SettingsError, load_settings
-from hangtime.store import Database
-from hangtime.units import UnitError
-
-app = typer.Typer(
-    help="Hangtime: screening, plans and guided sessions for safe inversion therapy. Not a diagnosis.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
+from hangtime.app import services
+from hangtime.app.observability import configure_logging
+from hangtime.cli import render
+from hangtime.cli.common import (
+    app,
+    console,
+    database,
+    enter_demonstration_mode,
+    err_console,
+    evidence,
+    fail,
+    friendly_errors,
+    read_structured_file,
+    settings,
+    today,
 )
+from hangtime.core.errors import validation_message
+from hangtime.core.evidence import Clearer, Outcome
+from hangtime.core.evidence.models import PartialCaps
+from hangtime.core.planning import Mode, Preferences, SessionLog, Tolerance
+from hangtime.core.screening import Answers, ClearanceRecord, ScreeningResult, check_answers
+from hangtime.exports.calendar import plan_calendar
+
 clearance_app = typer.Typer(help="Record a professional's clearance.", no_args_is_help=True)
 app.add_typer(clearance_app, name="clearance")
 plan_app = typer.Typer(help="Your progressive 8-12 week programme.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
-
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)
-
-EXIT_BAD_INPUT = 2
-
-
-class CliError(Exception):
-    """An expected failure: printed as one line, exit code 2."""
-
-
-def fail(message: str) -> NoReturn:
-    raise CliError(message)
-
-
-@contextmanager
-def friendly_errors() -> Iterator[None]:
-    """Turn every expected failure into a one-line message and exit code 2."""
-    try:
-        yield
-    except CliError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except ServiceError as exc:
-        if exc.screening is not None:
-            render.screening_result(err_console, exc.screening, evidence())
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except (AnswersError, UnitError, EvidenceError, PlanError, TableError, SettingsError) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except ValidationError as exc:
-        err_console.print(f"[bold red]error:[/] {validation_message(exc)}", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-
-
-# Set by a command's --demo flag, so every later settings() read in that command agrees.
-_settings_overrides: dict[str, Any] = {}
-
-
-def enter_demonstration_mode() -> None:
-    _settings_overrides["demo"] = True
-
-
-def settings() -> Settings:
-    return load_settings(**_settings_overrides)
-
-
-@app.callback()
-def configure(ctx: typer.Context) -> None:
-    """Logging for every command (serve raises it to INFO unless HANGTIME_LOG_LEVEL says otherwise)."""
-    with contextlib.suppress(SettingsError):  # a bad setting is reported by the command that reads it
-        configure_logging(settings().log_level or "WARNING")
-
-
-def today() -> dt.date:
-    """Today's date; HANGTIME_TODAY overrides it so expiry can be tested and demonstrated."""
-    override = settings().today
-    return override if override is not None else dt.date.today()
-
-
-def open_database() -> Database:
-    url = settings().resolved_database_url()
-    try:
-        return Database(url)
-    except Exception as exc:  # a bad URL or an unreachable server is an input problem, not a crash
-        fail(f"cannot open the database: {exc}")
-
-
-def evidence() -> Evidence:
-    return load_evidence()
-
-
-def read_structured_file(path: Path, what: str) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot read {what} file '{path}': {exc.strerror}")
-    try:
-        return strict_yaml.load(text)
-    except yaml.YAMLError as exc:
-        problem = str(exc).splitlines()[0]
-        fail(f"{what} file '{path}' is not valid JSON or YAML: {problem}")
 
 
 def load_answers_file(path: Path) -> Answers:
@@ -133,15 +49,6 @@ def load_answers_file(path: Path) -> Answers:
         return Answers.model_validate(data)
     except ValidationError as exc:
         fail(f"answers file '{path}': {validation_message(exc)}")
-
-
-@contextmanager
-def database() -> Iterator[Database]:
-    db = open_database()
-    try:
-        yield db
-    finally:
-        db.dispose()
 
 
 def run_and_save_screening(answers: Answers, *, save: bool) -> tuple[ScreeningResult, int | None]:
@@ -165,7 +72,7 @@ def screen_command(
         if answers_file is not None:
             answers = load_answers_file(answers_file)
         else:
-            from hangtime.interactive import ask_answers
+            from hangtime.cli.interactive import ask_answers
 
             answers = ask_answers(console, ev)
         result, _ = run_and_save_screening(answers, save=not no_save)
@@ -245,7 +152,7 @@ def clearance_add(
 def start_command() -> None:
     """The walkthrough: profile questions, the screening, and the result with reasons and sources."""
     with friendly_errors():
-        from hangtime.interactive import ask_answers
+        from hangtime.cli.interactive import ask_answers
 
         ev = evidence()
         render.welcome(console)
@@ -569,4 +476,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # The session and buddy commands live in their own module; importing it registers them on `app`.
-from hangtime import session_cli  # noqa: E402, F401
+from hangtime.cli import session as session_cli  # noqa: E402, F401

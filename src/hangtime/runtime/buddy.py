@@ -6,8 +6,8 @@ import asyncio
 import datetime as dt
 from typing import Any, Protocol
 
+from hangtime.core.session.engine import Command, SessionEngine
 from hangtime.notify.buddy import BuddyAlert, BuddyContact, SmtpSettings, send_with_retries
-from hangtime.session.engine import Command, SessionEngine
 
 
 class AttemptJournal(Protocol):

@@ -25,8 +25,9 @@ from rich.prompt import Confirm, IntPrompt, Prompt
 from rich.text import Text
 from sqlalchemy import select
 
-from hangtime import render, services
-from hangtime.cli import (
+from hangtime.app import services
+from hangtime.cli import render
+from hangtime.cli.common import (
     app,
     console,
     enter_demonstration_mode,
@@ -38,12 +39,10 @@ from hangtime.cli import (
     settings,
     today,
 )
-from hangtime.devices.bridge import TableBridge, open_table
-from hangtime.evidence import Evidence
-from hangtime.notify.buddy import BuddyAlert, BuddyContact, send_with_retries
-from hangtime.notify.sink import BuddySink
-from hangtime.planning import Tolerance
-from hangtime.session.engine import (
+from hangtime.config import demonstration_banner
+from hangtime.core.evidence import Evidence
+from hangtime.core.planning import Tolerance
+from hangtime.core.session.engine import (
     CHECKLIST_TEXT,
     CheckinAnswered,
     ChecklistConfirmed,
@@ -56,11 +55,13 @@ from hangtime.session.engine import (
     SymptomReported,
     config_from_dict,
 )
-from hangtime.session.replay import FORMAT as REPLAY_FORMAT
-from hangtime.session.replay import ReplayError, replay
-from hangtime.session.runner import RealClock, SessionRunner
-from hangtime.session.speech import Speaker
-from hangtime.settings import demonstration_banner
+from hangtime.core.session.replay import FORMAT as REPLAY_FORMAT
+from hangtime.core.session.replay import ReplayError, replay
+from hangtime.notify.buddy import BuddyAlert, BuddyContact, send_with_retries
+from hangtime.runtime.buddy import BuddySink
+from hangtime.runtime.runner import RealClock, SessionRunner
+from hangtime.runtime.speech import Speaker
+from hangtime.runtime.table import TableBridge, open_table
 from hangtime.store import Database, repo
 from hangtime.store.journal import Journal, export_events, mark_interrupted, session_info
 from hangtime.store.models import Profile, SessionRecord

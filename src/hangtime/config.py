@@ -11,7 +11,7 @@ from pydantic import Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from hangtime.errors import HangtimeError, first_problem
+from hangtime.core.errors import HangtimeError, first_problem
 from hangtime.notify.buddy import SmtpSettings
 
 # Knobs that may stretch or compress a session: a .env file never sets them, so a real session cannot pick up

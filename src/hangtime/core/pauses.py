@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from hangtime.evidence import Clearer, Evidence
-from hangtime.planning import SessionLog
-from hangtime.screening import RESUME_AFTER_PAUSE, ClearanceRecord, who_can_clear
+from hangtime.core.evidence import Clearer, Evidence
+from hangtime.core.planning import SessionLog
+from hangtime.core.screening import RESUME_AFTER_PAUSE, ClearanceRecord, who_can_clear
 
 # Who may lift a pause that a review started (severe pain, a symptom that keeps coming back): "see a clinician".
 REVIEW_PAUSE_CLEARERS = (Clearer.PHYSICIAN, Clearer.PHYSICAL_THERAPIST)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from hangtime.session.engine import Command, Event, Phase, SessionEngine, Tick
+from hangtime.core.session.engine import Command, Event, Phase, SessionEngine, Tick
 
 
 class RealClock:

@@ -11,13 +11,12 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hangtime.errors import HangtimeError
-from hangtime.evidence import Evidence
-from hangtime.notify.buddy import BuddyContact
-from hangtime.observability import use_case
-from hangtime.outcomes import DaySummary
-from hangtime.pauses import Pause, lifting_clearance, pause_for_log, pause_for_review
-from hangtime.planning import (
+from hangtime.app.observability import use_case
+from hangtime.core.errors import HangtimeError
+from hangtime.core.evidence import Evidence
+from hangtime.core.outcomes import DaySummary
+from hangtime.core.pauses import Pause, lifting_clearance, pause_for_log, pause_for_review
+from hangtime.core.planning import (
     Decision,
     Plan,
     PlanError,
@@ -31,7 +30,7 @@ from hangtime.planning import (
     review_week,
     weeks_due_for_review,
 )
-from hangtime.screening import (
+from hangtime.core.screening import (
     RESUME_AFTER_PAUSE,
     Answers,
     Caps,
@@ -44,7 +43,8 @@ from hangtime.screening import (
     who_can_clear,
     with_reading_date,
 )
-from hangtime.session.engine import EndReason, SessionConfig, SessionEngine, fit_within_cap
+from hangtime.core.session.engine import EndReason, SessionConfig, SessionEngine, fit_within_cap
+from hangtime.notify.buddy import BuddyContact
 from hangtime.store import Database, repo
 from hangtime.store.journal import Journal, awaiting_survey, close_interrupted, journal_rows, session_info
 from hangtime.store.models import Profile, SessionRecord

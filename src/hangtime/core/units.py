@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hangtime.errors import HangtimeError
+from hangtime.core.errors import HangtimeError
 
 CM_PER_INCH = 2.54
 KG_PER_POUND = 0.45359237

@@ -7,7 +7,7 @@ import contextlib
 import shutil
 from collections.abc import Callable
 
-from hangtime.session.engine import Command
+from hangtime.core.session.engine import Command
 
 
 class Speaker:

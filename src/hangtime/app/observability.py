@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from hangtime.errors import HangtimeError
+from hangtime.core.errors import HangtimeError
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from hangtime import strict_yaml
-from hangtime.errors import HangtimeError, first_problem
-from hangtime.evidence.models import (
+from hangtime.core import strict_yaml
+from hangtime.core.errors import HangtimeError, first_problem
+from hangtime.core.evidence.models import (
     Alternative,
     AlternativesFile,
     Condition,
@@ -160,7 +160,7 @@ def load_evidence(directory: Path | None = None) -> Evidence:
 
 @cache
 def _packaged_evidence() -> Evidence:
-    with resources.as_file(resources.files("hangtime.evidence") / "data") as data_dir:
+    with resources.as_file(resources.files("hangtime.core.evidence") / "data") as data_dir:
         return _load(Path(data_dir))
 
 

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
-from hangtime.errors import HangtimeError
-from hangtime.evidence import Clearer, Evidence, Outcome
-from hangtime.evidence.models import PartialCaps, ProfileRule, TableModel
-from hangtime.units import UnitError, parse_height_cm, parse_weight_kg
+from hangtime.core.errors import HangtimeError
+from hangtime.core.evidence import Clearer, Evidence, Outcome
+from hangtime.core.evidence.models import PartialCaps, ProfileRule, TableModel
+from hangtime.core.units import UnitError, parse_height_cm, parse_weight_kg
 
 
 class AnswersError(HangtimeError):

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from hangtime.planning import SessionLog
+from hangtime.core.planning import SessionLog
 
 PAIN_MIC_POINTS = 2  # Ostelo 2008: 2 points on 0-10, or 30% from baseline
 PAIN_MIC_FRACTION = 0.30

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from hangtime.units import UnitError, parse_height_cm, parse_weight_kg
+from hangtime.core.units import UnitError, parse_height_cm, parse_weight_kg
 
 
 class Outcome(StrEnum):

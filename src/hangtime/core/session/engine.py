@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
-from hangtime.errors import first_problem
+from hangtime.core.errors import first_problem
 
 
 class Clock(Protocol):

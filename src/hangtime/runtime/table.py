@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from hangtime.core.session.engine import AngleReading, Command, TableFault
 from hangtime.devices.driver import TableError, opener_for
 from hangtime.devices.simulator import SimulatorServer, TableSimulator
 from hangtime.devices.supervisor import SafetySupervisor, SupervisorConfig
-from hangtime.session.engine import AngleReading, Command, TableFault
-from hangtime.session.runner import SessionRunner
+from hangtime.runtime.runner import SessionRunner
 
 
 class TableBridge:

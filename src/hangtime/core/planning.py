@@ -14,10 +14,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
-from hangtime.errors import HangtimeError
-from hangtime.evidence import Evidence
-from hangtime.evidence.models import Protocol
-from hangtime.screening import Caps, ScreeningResult
+from hangtime.core.errors import HangtimeError
+from hangtime.core.evidence import Evidence
+from hangtime.core.evidence.models import Protocol
+from hangtime.core.screening import Caps, ScreeningResult
 
 
 class PlanError(HangtimeError):

@@ -8,9 +8,9 @@ from typing import TypeVar
 from rich.console import Console
 from rich.prompt import Confirm, IntPrompt, Prompt
 
-from hangtime.evidence import Evidence
-from hangtime.screening import Answers, parse_blood_pressure
-from hangtime.units import UnitError, format_height, format_weight, parse_height_cm, parse_weight_kg
+from hangtime.core.evidence import Evidence
+from hangtime.core.screening import Answers, parse_blood_pressure
+from hangtime.core.units import UnitError, format_height, format_weight, parse_height_cm, parse_weight_kg
 
 T = TypeVar("T")
 

@@ -1,0 +1,1 @@
+"""The terminal: the Typer app, its prompts and its rendering."""
