@@ -36,11 +36,13 @@ def test_each_use_case_is_logged_with_the_person_and_no_health_data(
     db = Database(f"sqlite:///{tmp_path / 'h.db'}")
     try:
         with pytest.raises(ServiceError):
-            services.make_plan(db, evidence, Preferences(start_date=TODAY), TODAY)  # nothing screened yet
+            services.make_plan(
+                db, evidence, Preferences(start_date=TODAY), TODAY, owner_handle="local"
+            )  # nothing screened yet
         answers = Answers.model_validate({"age": 45, "height_cm": 178, "weight_kg": 82})
-        services.make_plan(db, evidence, Preferences(start_date=TODAY), TODAY, answers=answers)
+        services.make_plan(db, evidence, Preferences(start_date=TODAY), TODAY, answers=answers, owner_handle="local")
         log = SessionLog(date=TODAY, pain_before=7, pain_after=6, angle_deg=20, inverted_s=60, symptoms=("nausea",))
-        services.log_sessions(db, evidence, [log], TODAY)
+        services.log_sessions(db, evidence, [log], TODAY, owner_handle="local")
     finally:
         db.dispose()
     info = lines(caplog, logging.INFO)

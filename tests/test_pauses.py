@@ -14,9 +14,11 @@ from hangtime.app import services
 from hangtime.cli.main import app
 from hangtime.config import load_settings
 from hangtime.core.evidence import load_evidence
-from hangtime.store import Database
+from hangtime.store import Database, repo
 
 ADULT = '{"age": 45, "height_cm": 178, "weight_kg": 82}'
+
+LOCAL = repo.LOCAL_OWNER
 
 
 def invoke(runner: CliRunner, *args: str) -> tuple[int, str, str]:
@@ -50,7 +52,7 @@ def test_a_red_flag_log_pauses_at_once(runner: CliRunner, data_dir: Path, tmp_pa
     db = open_db()
     try:
         with pytest.raises(services.ServiceError, match="paused since 2026-11-23"):
-            services.prepare_session(db, load_evidence(), dt.date(2026, 11, 23), 30)
+            services.prepare_session(db, load_evidence(), dt.date(2026, 11, 23), 30, owner_handle=LOCAL)
     finally:
         db.dispose()
 
@@ -88,14 +90,14 @@ def test_a_red_flag_in_the_session_survey_pauses(data_dir: Path, runner: CliRunn
         with db.session() as session:
             from hangtime.store import repo
 
-            owner = repo.owner_id(session)
+            owner = repo.owner_id(session, repo.LOCAL_OWNER)
         from hangtime.core.planning import SessionLog
 
         pause = services.log_guided(
             db, evidence, owner, SessionLog(date=dt.date(2026, 11, 23), symptoms=("fainting",)), "session"
         )
         assert pause is not None and pause.urgent
-        assert services.active_pauses(db, evidence, dt.date(2026, 11, 23))
+        assert services.active_pauses(db, evidence, dt.date(2026, 11, 23), owner_handle=LOCAL)
     finally:
         db.dispose()
 
@@ -113,7 +115,7 @@ def test_logs_beyond_the_caps_are_refused_and_write_nothing(runner: CliRunner, d
     assert json.loads(invoke(runner, "plan", "show", "--json")[1])  # still readable
     db = open_db()
     try:
-        assert services.history_summary(db).count == 0, "a refused batch writes none of its logs"
+        assert services.history_summary(db, owner_handle=LOCAL).count == 0, "a refused batch writes none of its logs"
     finally:
         db.dispose()
     # Exactly at the cap is not refused, but it is beyond the week-1 prescription (20 degrees): flagged.
@@ -133,15 +135,15 @@ def test_a_changed_profile_voids_the_screening(data_dir: Path, runner: CliRunner
     db = open_db()
     evidence = load_evidence()
     try:
-        services.prepare_session(db, evidence, dt.date(2026, 11, 23), 30)  # fine before the change
+        services.prepare_session(db, evidence, dt.date(2026, 11, 23), 30, owner_handle=LOCAL)  # fine before the change
         with db.session() as session:
             from hangtime.store import repo
 
-            profile = repo.get_profile(session, repo.owner_id(session))
+            profile = repo.get_profile(session, repo.owner_id(session, repo.LOCAL_OWNER))
             assert profile is not None
             profile.weight_kg = 95.0
         with pytest.raises(services.ServiceError, match="your weight changed after your last screening"):
-            services.prepare_session(db, evidence, dt.date(2026, 11, 23), 30)
+            services.prepare_session(db, evidence, dt.date(2026, 11, 23), 30, owner_handle=LOCAL)
     finally:
         db.dispose()
 

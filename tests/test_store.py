@@ -28,11 +28,11 @@ def exercise(url: str) -> None:
         answers = Answers.model_validate({"age": 40, "height": "6 ft", "weight": "200 lb", "conditions": ["knee_pain"]})
         result = screen(answers, load_evidence(), TODAY)
         with db.session() as session:
-            owner = repo.owner_id(session)
+            owner = repo.owner_id(session, repo.LOCAL_OWNER)
             repo.save_profile(session, owner, answers)
             repo.save_screening(session, owner, answers, result)
         with db.session() as session:
-            owner = repo.owner_id(session)
+            owner = repo.owner_id(session, repo.LOCAL_OWNER)
             saved = repo.latest_screening(session, owner)
             assert saved is not None
             assert saved.result == result
@@ -45,11 +45,11 @@ def exercise(url: str) -> None:
             SessionLog(date=TODAY + dt.timedelta(days=2), completed=False, tolerance=Tolerance.HARD),
         ]
         with db.session() as session:
-            owner = repo.owner_id(session)
+            owner = repo.owner_id(session, repo.LOCAL_OWNER)
             for log in logs:
                 repo.add_session_log(session, owner, None, log)
         with db.session() as session:
-            owner = repo.owner_id(session)
+            owner = repo.owner_id(session, repo.LOCAL_OWNER)
             assert repo.session_logs(session, owner) == logs
             assert repo.daily_summaries(session, owner) == summarize_days(logs), "SQL and Python agree"
             assert repo.pain_before_scores(session, owner) == [6, 4]

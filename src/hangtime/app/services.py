@@ -65,7 +65,7 @@ def with_stored_clearances(answers: Answers, stored: list[ClearanceRecord]) -> A
 
 @use_case
 def screen_and_save(
-    db: Database | None, evidence: Evidence, answers: Answers, today: dt.date, owner_handle: str = repo.LOCAL_OWNER
+    db: Database | None, evidence: Evidence, answers: Answers, today: dt.date, *, owner_handle: str
 ) -> tuple[ScreeningResult, int | None]:
     """Screen; with a database, merge stored clearances and save the profile and the screening."""
     check_answers(answers, evidence, today)
@@ -82,7 +82,7 @@ def screen_and_save(
 
 @use_case
 def record_clearance(
-    db: Database, evidence: Evidence, record: ClearanceRecord, today: dt.date, owner_handle: str = repo.LOCAL_OWNER
+    db: Database, evidence: Evidence, record: ClearanceRecord, today: dt.date, *, owner_handle: str
 ) -> ScreeningResult:
     """Store a clearance, re-screen the latest answers with it, and lift any pause it covers.
 
@@ -122,7 +122,7 @@ def record_clearance(
         return result
 
 
-def latest_screening(db: Database, owner_handle: str = repo.LOCAL_OWNER) -> repo.SavedScreening | None:
+def latest_screening(db: Database, *, owner_handle: str) -> repo.SavedScreening | None:
     with db.session() as session:
         return repo.latest_screening(session, repo.owner_id(session, owner_handle))
 
@@ -134,7 +134,8 @@ def make_plan(
     prefs: Preferences,
     today: dt.date,
     answers: Answers | None = None,
-    owner_handle: str = repo.LOCAL_OWNER,
+    *,
+    owner_handle: str,
 ) -> tuple[int, Plan]:
     """A plan from the given answers (screened and saved with it) or the latest saved screening.
 
@@ -192,9 +193,7 @@ def _active_pauses(session: Session, owner: int, evidence: Evidence, today: dt.d
     return remaining
 
 
-def active_pauses(
-    db: Database, evidence: Evidence, today: dt.date, owner_handle: str = repo.LOCAL_OWNER
-) -> list[Pause]:
+def active_pauses(db: Database, evidence: Evidence, today: dt.date, *, owner_handle: str) -> list[Pause]:
     with db.session() as session:
         return _active_pauses(session, repo.owner_id(session, owner_handle), evidence, today)
 
@@ -223,9 +222,7 @@ class CurrentPlan:
     revisions: list[dict[str, object]]
 
 
-def current_plan(
-    db: Database, evidence: Evidence, today: dt.date, owner_handle: str = repo.LOCAL_OWNER
-) -> CurrentPlan | None:
+def current_plan(db: Database, evidence: Evidence, today: dt.date, *, owner_handle: str) -> CurrentPlan | None:
     """The plan, with every finished week reviewed first (a person who never asks for a review still gets it)."""
     with db.session() as session:
         owner = repo.owner_id(session, owner_handle)
@@ -259,9 +256,7 @@ def _review_due_weeks(
 
 
 @use_case
-def review_plan(
-    db: Database, evidence: Evidence, today: dt.date, owner_handle: str = repo.LOCAL_OWNER
-) -> tuple[Plan, list[Revision]]:
+def review_plan(db: Database, evidence: Evidence, today: dt.date, *, owner_handle: str) -> tuple[Plan, list[Revision]]:
     """Apply the weekly adaptation to every finished week not reviewed yet, storing each revision."""
     with db.session() as session:
         owner = repo.owner_id(session, owner_handle)
@@ -381,7 +376,8 @@ def log_sessions(
     logs: list[SessionLog],
     today: dt.date,
     origin: str = "log",
-    owner_handle: str = repo.LOCAL_OWNER,
+    *,
+    owner_handle: str,
 ) -> Logged:
     """Store typed logs in one unit of work: one refused log writes none of them."""
     for log in logs:
@@ -399,7 +395,7 @@ def log_sessions(
     return Logged(len(logs), pauses, flagged)
 
 
-def session_logs(db: Database, owner_handle: str = repo.LOCAL_OWNER) -> list[SessionLog]:
+def session_logs(db: Database, *, owner_handle: str) -> list[SessionLog]:
     with db.session() as session:
         return repo.session_logs(session, repo.owner_id(session, owner_handle))
 
@@ -413,7 +409,7 @@ class HistorySummary:
 
 
 def history_summary(
-    db: Database, recent: int = 50, offset: int = 0, with_days: bool = True, owner_handle: str = repo.LOCAL_OWNER
+    db: Database, recent: int = 50, offset: int = 0, with_days: bool = True, *, owner_handle: str
 ) -> HistorySummary:
     """What the history page and API show, aggregated in the database so long histories stay fast.
     `with_days=False` skips the per-day aggregates that only the charts need."""
@@ -476,7 +472,8 @@ def prepare_session(
     evidence: Evidence,
     today: dt.date,
     checkin_interval_s: float,
-    owner_handle: str = repo.LOCAL_OWNER,
+    *,
+    owner_handle: str,
 ) -> SessionSetup:
     """Everything a session needs, or the reason it may not run today (finished weeks are reviewed first)."""
     with db.session() as session:
@@ -533,7 +530,7 @@ class ReportData:
 
 
 @use_case
-def report_data(db: Database, owner_handle: str = repo.LOCAL_OWNER) -> ReportData:
+def report_data(db: Database, *, owner_handle: str) -> ReportData:
     """Everything a clinician's report shows, read in one unit of work."""
     with db.session() as session:
         owner = repo.owner_id(session, owner_handle)
@@ -547,7 +544,7 @@ def report_data(db: Database, owner_handle: str = repo.LOCAL_OWNER) -> ReportDat
 
 
 @use_case
-def save_buddy(db: Database, contact: BuddyContact | None, person: str, owner_handle: str = repo.LOCAL_OWNER) -> None:
+def save_buddy(db: Database, contact: BuddyContact | None, person: str, *, owner_handle: str) -> None:
     with db.session() as session:
         owner = repo.owner_id(session, owner_handle)
         profile = repo.get_profile(session, owner)

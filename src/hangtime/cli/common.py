@@ -23,7 +23,7 @@ from hangtime.core import strict_yaml
 from hangtime.core.errors import HangtimeError, validation_message
 from hangtime.core.evidence import Evidence, load_evidence
 from hangtime.devices.driver import TableError
-from hangtime.store import Database
+from hangtime.store import Database, repo
 
 app = typer.Typer(
     help="Hangtime: screening, plans and guided sessions for safe inversion therapy. Not a diagnosis.",
@@ -98,6 +98,11 @@ def open_database() -> Database:
         return Database(url)
     except Exception as exc:  # a bad URL or an unreachable server is an input problem, not a crash
         fail(f"cannot open the database: {exc}")
+
+
+def acting_for() -> str:
+    """Whom a terminal command acts for, passed explicitly to every use case: the one local person."""
+    return repo.LOCAL_OWNER
 
 
 def evidence() -> Evidence:

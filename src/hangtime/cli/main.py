@@ -16,6 +16,7 @@ from hangtime.app import services
 from hangtime.app.observability import configure_logging
 from hangtime.cli import render
 from hangtime.cli.common import (
+    acting_for,
     app,
     console,
     database,
@@ -54,10 +55,10 @@ def load_answers_file(path: Path) -> Answers:
 def run_and_save_screening(answers: Answers, *, save: bool) -> tuple[ScreeningResult, int | None]:
     """Screen; save the profile and screening when asked. Answers are checked before anything is written."""
     if not save:
-        return services.screen_and_save(None, evidence(), answers, today())
+        return services.screen_and_save(None, evidence(), answers, today(), owner_handle=acting_for())
     check_answers(answers, evidence(), today())
     with database() as db:
-        return services.screen_and_save(db, evidence(), answers, today())
+        return services.screen_and_save(db, evidence(), answers, today(), owner_handle=acting_for())
 
 
 @app.command("screen")
@@ -141,7 +142,7 @@ def clearance_add(
         )
         ev = evidence()
         with database() as db:
-            result = services.record_clearance(db, ev, record, today())
+            result = services.record_clearance(db, ev, record, today(), owner_handle=acting_for())
         if as_json:
             print(json.dumps(result.as_dict(), indent=2))
         else:
@@ -170,7 +171,7 @@ def start_command() -> None:
         days = IntPrompt.ask("Days per week", default=ev.protocol.default_days_per_week, console=console)
         prefs = Preferences(start_date=start, days_per_week=days)
         with database() as db:
-            _, plan = services.make_plan(db, ev, prefs, today())
+            _, plan = services.make_plan(db, ev, prefs, today(), owner_handle=acting_for())
         render.plan_view(console, plan, today())
         if Confirm.ask("Save the plan to a calendar file (plan.ics)?", default=True, console=console):
             out = Path("plan.ics")
@@ -209,7 +210,7 @@ def plan_create(
             fail(validation_message(exc))
         answers = load_answers_file(answers_file) if answers_file is not None else None
         with database() as db:
-            _, plan = services.make_plan(db, evidence(), prefs, today(), answers)
+            _, plan = services.make_plan(db, evidence(), prefs, today(), answers, owner_handle=acting_for())
         if as_json:
             print(json.dumps(plan.as_dict(), indent=2))
         else:
@@ -218,7 +219,7 @@ def plan_create(
 
 def load_current_plan() -> services.CurrentPlan:
     with database() as db:
-        current = services.current_plan(db, evidence(), today())
+        current = services.current_plan(db, evidence(), today(), owner_handle=acting_for())
     if current is None:
         fail("no plan yet: run `hangtime plan create`")
     return current
@@ -230,7 +231,7 @@ def plan_show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     with friendly_errors():
         saved = load_current_plan()
         with database() as db:
-            pauses = services.active_pauses(db, evidence(), today())
+            pauses = services.active_pauses(db, evidence(), today(), owner_handle=acting_for())
         plan, revisions = saved.plan, saved.revisions
         if as_json:
             current = plan.week_on(today())
@@ -251,7 +252,7 @@ def plan_review(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
     """Apply the weekly adaptation to every finished week not yet reviewed."""
     with friendly_errors():
         with database() as db:
-            plan, applied = services.review_plan(db, evidence(), today())
+            plan, applied = services.review_plan(db, evidence(), today(), owner_handle=acting_for())
         if as_json:
             print(json.dumps({"revisions": [r.as_dict() for r in applied], "paused": plan.paused}, indent=2))
             return
@@ -330,7 +331,7 @@ def log_command(
         for log in logs:
             services.check_log(log, ev, today())
         with database() as db:
-            logged = services.log_sessions(db, ev, logs, today())
+            logged = services.log_sessions(db, ev, logs, today(), owner_handle=acting_for())
         for pause in logged.pauses:
             render.urgent_advice(console, ev.rules.urgent_advice.text if pause.urgent else None)
             console.print(f"[bold red]{services.pause_message(pause)}[/]")
@@ -381,7 +382,7 @@ def report_command(
         if suffix not in (".pdf", ".html", ".csv"):
             fail(f"'{out}': the report is written as .pdf, .html or .csv")
         with database() as db:
-            data = services.report_data(db)
+            data = services.report_data(db, owner_handle=acting_for())
         content: bytes
         if suffix == ".pdf":
             content = report_pdf(data, evidence(), today())
@@ -408,7 +409,7 @@ def export_command(
         if what != "fhir":
             fail(f"unknown export '{what}' (known: fhir)")
         with database() as db:
-            data = services.report_data(db)
+            data = services.report_data(db, owner_handle=acting_for())
         bundle = fhir_bundle(
             evidence(),
             data.screening.answers if data.screening else None,

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from hangtime.app import services
 from hangtime.cli import render
 from hangtime.cli.common import (
+    acting_for,
     app,
     console,
     enter_demonstration_mode,
@@ -237,9 +238,11 @@ def session_command(
         db = open_database()
         try:
             with db.session() as session:
-                owner = repo.owner_id(session)
+                owner = repo.owner_id(session, acting_for())
             handle_interrupted(db, owner, ev)
-            setup = services.prepare_session(db, ev, today(), config_settings.checkin_interval_s)
+            setup = services.prepare_session(
+                db, ev, today(), config_settings.checkin_interval_s, owner_handle=acting_for()
+            )
             week, config, spotter_required = setup.week, setup.config, setup.config.spotter_required
             console.print(
                 Panel(
@@ -411,7 +414,7 @@ def list_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         db = open_database()
         try:
             with db.session() as session:
-                owner = repo.owner_id(session)
+                owner = repo.owner_id(session, acting_for())
                 rows = list(
                     session.scalars(
                         select(SessionRecord).where(SessionRecord.owner_id == owner).order_by(SessionRecord.id)
@@ -459,7 +462,7 @@ def buddy_set(
         db = open_database()
         try:
             with db.session() as session:
-                owner = repo.owner_id(session)
+                owner = repo.owner_id(session, acting_for())
                 profile = session.scalar(select(Profile).where(Profile.owner_id == owner))
                 if profile is None:
                     fail("no profile yet: run `hangtime screen` first")
@@ -478,7 +481,7 @@ def buddy_test() -> None:
         db = open_database()
         try:
             with db.session() as session:
-                owner = repo.owner_id(session)
+                owner = repo.owner_id(session, acting_for())
             contact, person = services.load_buddy(db, owner)
         finally:
             db.dispose()

@@ -29,7 +29,7 @@ from hangtime.store.models import (
 LOCAL_OWNER = "local"
 
 
-def owner_id(session: Session, handle: str = LOCAL_OWNER) -> int:
+def owner_id(session: Session, handle: str) -> int:
     """The owner's id, created on first use (the CLI runs as the single local owner)."""
     found = session.scalar(select(Owner.id).where(Owner.handle == handle))
     if found is not None:

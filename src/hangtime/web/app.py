@@ -68,6 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     config = settings or load_settings()
     evidence = load_evidence()
     db = Database(config.resolved_database_url())
+    # Whom every use case acts for, passed explicitly (no use case has a default person): without accounts, the one
+    # person a loopback install serves.
+    actor = repo.LOCAL_OWNER
     config.check_table_for_demonstration(config.table)
     live = LiveSessions(db, evidence, config.session_speed, config.smtp(), config.table, demo=config.demo)
 
@@ -132,12 +135,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/api/screen", tags=["screening"])
     def api_screen(answers: Answers, save: bool = True) -> dict[str, Any]:
-        result, _ = services.screen_and_save(db if save else None, evidence, answers, today())
+        result, _ = services.screen_and_save(db if save else None, evidence, answers, today(), owner_handle=actor)
         return result.as_dict()
 
     @app.get("/api/screening", tags=["screening"], responses={404: {"description": "No screening yet"}})
     def api_latest_screening() -> Any:
-        saved = services.latest_screening(db)
+        saved = services.latest_screening(db, owner_handle=actor)
         if saved is None:
             return problem(404, "Not found", "no screening yet")
         return {"id": saved.id, "answers": saved.answers.model_dump(mode="json"), **saved.result.as_dict()}
@@ -147,7 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         record = ClearanceRecord(
             by=body.by, date=body.date, conditions=tuple(body.conditions), name=body.name, caps=body.caps
         )
-        return services.record_clearance(db, evidence, record, today()).as_dict()
+        return services.record_clearance(db, evidence, record, today(), owner_handle=actor).as_dict()
 
     @app.post("/api/plan", tags=["plan"])
     def api_plan(body: PlanRequest) -> dict[str, Any]:
@@ -158,15 +161,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sessions_per_day=body.sessions_per_day,
             mode=body.mode,
         )
-        plan_id, plan = services.make_plan(db, evidence, prefs, today())
+        plan_id, plan = services.make_plan(db, evidence, prefs, today(), owner_handle=actor)
         return {"id": plan_id, **plan.as_dict()}
 
     @app.get("/api/plan", tags=["plan"], responses={404: {"description": "No plan yet"}})
     def api_get_plan() -> Any:
-        current = services.current_plan(db, evidence, today())
+        current = services.current_plan(db, evidence, today(), owner_handle=actor)
         if current is None:
             return problem(404, "Not found", "no plan yet")
-        pauses = services.active_pauses(db, evidence, today())
+        pauses = services.active_pauses(db, evidence, today(), owner_handle=actor)
         return {
             "id": current.id,
             **current.plan.as_dict(),
@@ -177,12 +180,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/api/plan/review", tags=["plan"])
     def api_review() -> dict[str, Any]:
-        plan, revisions = services.review_plan(db, evidence, today())
+        plan, revisions = services.review_plan(db, evidence, today(), owner_handle=actor)
         return {"paused": plan.paused, "revisions": [r.as_dict() for r in revisions]}
 
     @app.post("/api/log", tags=["sessions"], status_code=201)
     def api_log(log: SessionLog) -> dict[str, Any]:
-        logged = services.log_sessions(db, evidence, [log], today())
+        logged = services.log_sessions(db, evidence, [log], today(), owner_handle=actor)
         urgent = any(p.urgent for p in logged.pauses)
         return {
             "logged": logged.count,
@@ -198,7 +201,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0
     ) -> dict[str, Any]:
         """Sessions newest first, a page at a time, with the pain trend over all of them."""
-        summary = services.history_summary(db, recent=limit, offset=offset, with_days=False)
+        summary = services.history_summary(db, recent=limit, offset=offset, with_days=False, owner_handle=actor)
         return {
             "count": summary.count,
             "limit": limit,
@@ -209,7 +212,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/api/export/fhir", tags=["exports"])
     def api_fhir() -> dict[str, Any]:
-        data = services.report_data(db)
+        data = services.report_data(db, owner_handle=actor)
         answers = data.screening.answers if data.screening else None
         result = data.screening.result if data.screening else None
         plan = data.plan.plan if data.plan else None
@@ -219,9 +222,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def blockers() -> dict[str, Any]:
         """Why a session cannot start today (None when it can), and any pause with its urgent advice."""
-        pauses = services.active_pauses(db, evidence, today())
+        pauses = services.active_pauses(db, evidence, today(), owner_handle=actor)
         try:
-            services.prepare_session(db, evidence, today(), config.checkin_interval_s)
+            services.prepare_session(db, evidence, today(), config.checkin_interval_s, owner_handle=actor)
             blocked = None
         except ServiceError as exc:
             blocked = str(exc)
@@ -235,12 +238,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> HTMLResponse:
         context = blockers()
-        data = services.report_data(db)
+        data = services.report_data(db, owner_handle=actor)
         week = data.plan.plan.week_on(today()) if data.plan else None
         return page(request, "home.html", data=data, week=week, **context)
 
     def profile_form_values() -> dict[str, Any]:
-        data = services.report_data(db)
+        data = services.report_data(db, owner_handle=actor)
         profile = data.profile
         if profile is None:
             return {"name": "", "age": "", "height": "", "weight": "", "table": "generic", "experienced": False}
@@ -320,21 +323,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if errors:
             return page(request, "onboarding.html", status=422, values=values, errors=errors)
         with db.session() as session:
-            owner = repo.owner_id(session)
+            owner = repo.owner_id(session, actor)
             repo.save_profile(session, owner, answers, name=name)
-        services.save_buddy(db, contact, name)
+        services.save_buddy(db, contact, name, owner_handle=actor)
         return RedirectResponse("/screening", status_code=303)
 
     @app.get("/screening", response_class=HTMLResponse, include_in_schema=False)
     def screening_page(request: Request) -> Response:
-        if services.report_data(db).profile is None:
+        if services.report_data(db, owner_handle=actor).profile is None:
             return RedirectResponse("/onboarding", status_code=303)
         return page(request, "screening.html", errors={}, checked=set(), bp="", bp_date="")
 
     @app.post("/screening", response_class=HTMLResponse, include_in_schema=False)
     async def screening_submit(request: Request) -> Response:
         form = await request.form()
-        profile = services.report_data(db).profile
+        profile = services.report_data(db, owner_handle=actor).profile
         if profile is None:
             return RedirectResponse("/onboarding", status_code=303)
         checked = {str(v) for v in form.getlist("conditions")}
@@ -369,12 +372,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             blood_pressure=blood_pressure,
             conditions=tuple(c for c in evidence.conditions if c in checked),
         )
-        services.screen_and_save(db, evidence, answers, today())
+        services.screen_and_save(db, evidence, answers, today(), owner_handle=actor)
         return RedirectResponse("/screening/result", status_code=303)
 
     @app.get("/screening/result", response_class=HTMLResponse, include_in_schema=False)
     def screening_result(request: Request) -> Response:
-        saved = services.latest_screening(db)
+        saved = services.latest_screening(db, owner_handle=actor)
         if saved is None:
             return RedirectResponse("/screening", status_code=303)
         return page(request, "result.html", result=saved.result, answers=saved.answers, errors={})
@@ -387,7 +390,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         condition: Annotated[list[str] | None, Form()] = None,
         name: Annotated[str, Form()] = "",
     ) -> Response:
-        saved = services.latest_screening(db)
+        saved = services.latest_screening(db, owner_handle=actor)
         if saved is None:
             return RedirectResponse("/screening", status_code=303)
         errors: dict[str, str] = {}
@@ -395,7 +398,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             record = ClearanceRecord(
                 by=Clearer(by), date=dt.date.fromisoformat(date), conditions=tuple(condition or ()), name=name or None
             )
-            services.record_clearance(db, evidence, record, today())
+            services.record_clearance(db, evidence, record, today(), owner_handle=actor)
         except ValueError as exc:
             message = first_problem(exc)[1] if isinstance(exc, ValidationError) else str(exc)
             errors["clearance"] = message or "Fill in who cleared you, the date and the conditions."
@@ -404,8 +407,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/plan", response_class=HTMLResponse, include_in_schema=False)
     def plan_page(request: Request) -> HTMLResponse:
-        current = services.current_plan(db, evidence, today())
-        saved = services.latest_screening(db)
+        current = services.current_plan(db, evidence, today(), owner_handle=actor)
+        saved = services.latest_screening(db, owner_handle=actor)
         week = current.plan.week_on(today()) if current else None
         return page(request, "plan.html", current=current, screening=saved, week=week, errors={}, **blockers())
 
@@ -417,7 +420,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         days_per_week: Annotated[str, Form()] = "4",
         mode: Annotated[str, Form()] = "static",
     ) -> Response:
-        saved = services.latest_screening(db)
+        saved = services.latest_screening(db, owner_handle=actor)
         try:
             prefs = Preferences(
                 start_date=dt.date.fromisoformat(start_date) if start_date else today(),
@@ -425,7 +428,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 days_per_week=int(days_per_week),
                 mode=Mode(mode),
             )
-            services.make_plan(db, evidence, prefs, today())
+            services.make_plan(db, evidence, prefs, today(), owner_handle=actor)
         except (ValueError, ServiceError) as exc:
             message = first_problem(exc)[1] if isinstance(exc, ValidationError) else str(exc)
             return page(
@@ -444,14 +447,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/plan/review", response_class=HTMLResponse, include_in_schema=False)
     def plan_review(request: Request) -> HTMLResponse:
         try:
-            _, revisions = services.review_plan(db, evidence, today())
+            _, revisions = services.review_plan(db, evidence, today(), owner_handle=actor)
         except ServiceError as exc:
             return page(request, "partials/review.html", status=409, revisions=[], error=str(exc))
         return page(request, "partials/review.html", revisions=revisions, error=None)
 
     @app.get("/plan.ics", include_in_schema=False)
     def plan_ics() -> Response:
-        current = services.current_plan(db, evidence, today())
+        current = services.current_plan(db, evidence, today(), owner_handle=actor)
         if current is None:
             return PlainTextResponse("no plan yet", status_code=404)
         return Response(
@@ -465,7 +468,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         error = None
         setup = None
         with db.session() as session:
-            owner = repo.owner_id(session)
+            owner = repo.owner_id(session, actor)
         running = live.current(owner)
         symptoms = list(evidence.symptoms.values())
         interrupted = services.interrupted_sessions(db, owner) if running is None else []
@@ -473,7 +476,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return page(request, "session.html", interrupted=interrupted[0], symptoms=symptoms)
         if running is None:
             try:
-                setup = services.prepare_session(db, evidence, today(), config.checkin_interval_s)
+                setup = services.prepare_session(db, evidence, today(), config.checkin_interval_s, owner_handle=actor)
             except ServiceError as exc:
                 error = str(exc)
         return page(request, "session.html", error=error, setup=setup, running=running, symptoms=symptoms)
@@ -487,7 +490,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         symptoms: Annotated[list[str] | None, Form()] = None,
     ) -> Response:
         with db.session() as session:
-            owner = repo.owner_id(session)
+            owner = repo.owner_id(session, actor)
         waiting = {i.session_id: i for i in services.interrupted_sessions(db, owner)}
         if session_id not in waiting:
             return RedirectResponse("/session", status_code=303)
@@ -507,7 +510,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def session_socket(socket: WebSocket) -> None:
         await socket.accept()
         with db.session() as session:
-            owner = repo.owner_id(session)
+            owner = repo.owner_id(session, actor)
         current = live.current(owner)
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         if current is not None:
@@ -536,7 +539,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         await socket.send_json({"type": "error", "detail": "a session is already running"})
                         continue
                     try:
-                        setup = services.prepare_session(db, evidence, today(), config.checkin_interval_s)
+                        setup = services.prepare_session(
+                            db, evidence, today(), config.checkin_interval_s, owner_handle=actor
+                        )
                         items = tuple(str(i) for i in message.get("items", []))
                         pain = message.get("pain_before")
                         pain_before = int(pain) if pain not in (None, "") else None
@@ -568,7 +573,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/history", response_class=HTMLResponse, include_in_schema=False)
     def history(request: Request) -> HTMLResponse:
-        summary = services.history_summary(db, recent=50)
+        summary = services.history_summary(db, recent=50, owner_handle=actor)
         context: dict[str, Any] = {
             "logs": summary.recent,
             "count": summary.count,
@@ -579,11 +584,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/report", response_class=HTMLResponse, include_in_schema=False)
     def report(request: Request) -> HTMLResponse:
-        return page(request, "report.html", **report_context(services.report_data(db), evidence, today()))
+        return page(
+            request, "report.html", **report_context(services.report_data(db, owner_handle=actor), evidence, today())
+        )
 
     @app.get("/report.pdf", include_in_schema=False)
     def report_pdf_download() -> Response:
-        pdf = report_pdf(services.report_data(db), evidence, today())
+        pdf = report_pdf(services.report_data(db, owner_handle=actor), evidence, today())
         return Response(
             pdf,
             media_type="application/pdf",
@@ -593,7 +600,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/report.csv", include_in_schema=False)
     def report_csv() -> Response:
         return Response(
-            sessions_csv(services.report_data(db)),
+            sessions_csv(services.report_data(db, owner_handle=actor)),
             media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="hangtime-sessions.csv"'},
         )
