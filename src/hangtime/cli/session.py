@@ -26,6 +26,7 @@ from rich.text import Text
 from sqlalchemy import select
 
 from hangtime.app import services
+from hangtime.app.live_session import SessionLifecycle
 from hangtime.cli import render
 from hangtime.cli.common import (
     acting_for,
@@ -46,7 +47,6 @@ from hangtime.core.planning import Tolerance
 from hangtime.core.session.engine import (
     CHECKLIST_TEXT,
     CheckinAnswered,
-    ChecklistConfirmed,
     Command,
     PositionConfirmed,
     SessionConfig,
@@ -58,13 +58,12 @@ from hangtime.core.session.engine import (
 )
 from hangtime.core.session.replay import FORMAT as REPLAY_FORMAT
 from hangtime.core.session.replay import ReplayError, replay
+from hangtime.devices.supervisor import DeviceInfo
 from hangtime.notify.buddy import BuddyAlert, BuddyContact, send_with_retries
-from hangtime.runtime.buddy import BuddySink
-from hangtime.runtime.runner import RealClock, SessionRunner
+from hangtime.runtime.runner import SessionRunner
 from hangtime.runtime.speech import Speaker
-from hangtime.runtime.table import TableBridge, open_table
 from hangtime.store import Database, repo
-from hangtime.store.journal import Journal, export_events, mark_interrupted, session_info
+from hangtime.store.journal import export_events, mark_interrupted, session_info
 from hangtime.store.models import Profile, SessionRecord
 
 session_app = typer.Typer(help="Run a guided session, or audit one.", invoke_without_command=True)
@@ -196,16 +195,6 @@ def handle_interrupted(db: Database, owner: int, ev: Evidence) -> None:
             console.print(f"[bold red]{services.pause_message(pause)}[/]")
 
 
-async def run_live(runner: SessionRunner, view: TerminalView, speaker: Speaker, buddy: BuddySink, ev: Evidence) -> None:
-    speaker.start()
-    try:
-        with Live(view, console=console, refresh_per_second=4, transient=False), cbreak_keys(runner, ev):
-            await runner.run()
-    finally:
-        await speaker.close()
-        await buddy.drain()
-
-
 @session_app.callback()
 def session_command(
     ctx: typer.Context,
@@ -262,55 +251,48 @@ def session_command(
                 "Pain now, 0 (none) to 10 (worst)", console=console, choices=[str(n) for n in range(11)]
             )
 
-            contact, person = services.load_buddy(db, owner)
+            contact, _ = services.load_buddy(db, owner)
             if contact is None:
                 console.print(
                     "[yellow]No buddy is set up: nobody will be alerted if you stop answering (hangtime buddy set).[/]"
                 )
-            clock = RealClock(config_settings.session_speed)
-            engine = SessionEngine(config, clock, ev.symptom_advice)
-            journal = Journal.start(
-                db,
-                owner,
-                setup.plan_id,
-                config,
-                {"week": week.week, "speed": clock.speed, "demo": demo_speed is not None},
-            )
-            view = TerminalView(engine, ev, demo_speed)
             speaker = Speaker(enabled=not quiet, bell=lambda: console.bell())
-            smtp = config_settings.smtp()
-            buddy = BuddySink(contact, person, journal, smtp, engine)
-            runner = SessionRunner(engine, clock, [speaker, view, buddy], journal)
+            lifecycle = SessionLifecycle.begin(
+                db,
+                ev,
+                setup,
+                [speaker],
+                speed=config_settings.session_speed,
+                smtp=config_settings.smtp(),
+                demo=demo_speed is not None,
+                via="terminal",
+            )
+            engine, journal = lifecycle.engine, lifecycle.journal
+            view = TerminalView(engine, ev, demo_speed)
+            lifecycle.runner.sinks.append(view)
             console.print("Voice: espeak-ng" if speaker.speaking_aloud else "Voice: off (text and bell)")
+            if not lifecycle.start(tuple(items), pain_before):
+                fail("checklist not confirmed")
+
+            def table_ready(device: DeviceInfo) -> None:
+                console.print(f"Table: {device.model}, up to {device.max_angle_deg:g} degrees")
 
             async def main() -> None:
-                if table is None:
-                    runner.step(ChecklistConfirmed(items=tuple(items), pain_before=pain_before))
-                    await run_live(runner, view, speaker, buddy, ev)
-                    return
-                supervisor, simulator = await open_table(table, config.cap_angle_deg, config.max_tilt_rate_deg_s)
-                bridge = TableBridge(supervisor, runner)
-                runner.sinks.append(bridge)
-                assert supervisor.device is not None
-                console.print(f"Table: {supervisor.device.model}, up to {supervisor.device.max_angle_deg:g} degrees")
+                speaker.start()
                 try:
-                    bridge.start()
-                    runner.step(ChecklistConfirmed(items=tuple(items), pain_before=pain_before))
-                    await run_live(runner, view, speaker, buddy, ev)
+                    live_view = Live(view, console=console, refresh_per_second=4, transient=False)
+                    with live_view, cbreak_keys(lifecycle.runner, ev):
+                        await lifecycle.run(table, on_table=table_ready)
                 finally:
-                    await bridge.close()
-                    await supervisor.stop()  # always ends with a return upright
-                    if simulator is not None:
-                        await simulator.close()
+                    await speaker.close()
 
             asyncio.run(main())
             pain_after, tolerance, symptoms = ask_survey(ev)
-            runner.step(
+            log, pause = lifecycle.finish(
                 SurveySubmitted(
                     pain_after=pain_after, tolerance=tolerance.value if tolerance else None, symptoms=symptoms
                 )
             )
-            log, pause = services.finish_session(db, ev, journal, engine, setup, demo=demo_speed is not None)
             reason = engine.end_reason.value if engine.end_reason else "done"
             console.print(f"Session {journal.session_id} saved: {reason}, held {engine.held_s:.0f} s.")
             if log.outside_prescription:

@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hangtime.app.services import SessionSetup, finish_session, load_buddy, pause_message
+from hangtime.app.live_session import SessionLifecycle
+from hangtime.app.services import SessionSetup, pause_message
 from hangtime.core.evidence import Evidence
 from hangtime.core.planning import Tolerance
 from hangtime.core.session.engine import (
     ON_TABLE,
     AngleReading,
     CheckinAnswered,
-    ChecklistConfirmed,
     Command,
     ConnectionLost,
     Event,
@@ -31,9 +31,7 @@ from hangtime.core.session.engine import (
     SymptomReported,
 )
 from hangtime.notify.buddy import SmtpSettings
-from hangtime.runtime.buddy import BuddySink
-from hangtime.runtime.runner import RealClock, SessionRunner
-from hangtime.runtime.table import TableBridge, open_table
+from hangtime.runtime.runner import SessionRunner
 from hangtime.store import Database
 from hangtime.store.journal import Journal
 
@@ -44,11 +42,9 @@ ALARM_TEXT = "Please answer: press I'm OK if you are all right. Otherwise your b
 
 @dataclass
 class LiveSession:
-    setup: SessionSetup
-    engine: SessionEngine
-    runner: SessionRunner
-    journal: Journal
-    clock: RealClock
+    """A guided session as the page sees it: the shared lifecycle plus the pages attached to it."""
+
+    lifecycle: SessionLifecycle
     task: asyncio.Task[None] | None = None
     listeners: list[asyncio.Queue[dict[str, Any]]] = field(default_factory=list)
     pain_before: int | None = None
@@ -57,6 +53,22 @@ class LiveSession:
     # What a reopened tab must show again: the last spoken cue and whether the buddy was alerted.
     last_cue: str = ""
     buddy_alerts: int = 0
+
+    @property
+    def engine(self) -> SessionEngine:
+        return self.lifecycle.engine
+
+    @property
+    def runner(self) -> SessionRunner:
+        return self.lifecycle.runner
+
+    @property
+    def journal(self) -> Journal:
+        return self.lifecycle.journal
+
+    @property
+    def setup(self) -> SessionSetup:
+        return self.lifecycle.setup
 
     def snapshot(self) -> dict[str, Any]:
         engine = self.engine
@@ -125,50 +137,19 @@ class LiveSessions:
         return live if live is not None and not live.finished else None
 
     async def start(self, setup: SessionSetup, items: tuple[str, ...], pain_before: int | None) -> LiveSession:
-        clock = RealClock(self.speed)
-        engine = SessionEngine(setup.config, clock, self.evidence.symptom_advice)
-        journal = Journal.start(
-            self.db,
-            setup.owner,
-            setup.plan_id,
-            setup.config,
-            {"week": setup.week.week, "via": "web", "speed": self.speed, "demo": self.demo},
-        )
-        contact, person = load_buddy(self.db, setup.owner)
         broadcaster = Broadcaster()
-        buddy = BuddySink(contact, person, journal, self.smtp, engine)
-        runner = SessionRunner(engine, clock, [broadcaster, buddy], journal)
-        live = LiveSession(setup, engine, runner, journal, clock, pain_before=pain_before, demo=self.demo)
+        lifecycle = SessionLifecycle.begin(
+            self.db, self.evidence, setup, [broadcaster], speed=self.speed, smtp=self.smtp, demo=self.demo, via="web"
+        )
+        live = LiveSession(lifecycle, pain_before=pain_before, demo=self.demo)
         broadcaster.live = live
-        runner.on_step = lambda: live.broadcast(live.snapshot())
+        lifecycle.runner.on_step = lambda: live.broadcast(live.snapshot())
         self.sessions[setup.owner] = live
-        runner.step(ChecklistConfirmed(items=items, pain_before=pain_before))
-        if engine.phase is Phase.CHECKLIST:
-            live.finished = True  # the checklist was refused; nothing started
-            journal.finish("aborted", "checklist", 0.0)
+        if lifecycle.start(items, pain_before):
+            live.task = asyncio.get_running_loop().create_task(lifecycle.run(self.table_url))
         else:
-            live.task = asyncio.get_running_loop().create_task(self._run(live))
+            live.finished = True  # the checklist was refused; nothing started
         return live
-
-    async def _run(self, live: LiveSession) -> None:
-        """Run the engine; with a motorized table, drive it and always end with the table returned home."""
-        if self.table_url is None:
-            await live.runner.run()
-            return
-        config = live.engine.config
-        supervisor, simulator = await open_table(self.table_url, config.cap_angle_deg, config.max_tilt_rate_deg_s)
-        bridge = TableBridge(supervisor, live.runner)
-        live.runner.sinks.append(bridge)
-        bridge.start()
-        try:
-            # The checklist step already asked for the tilt: repeat it now that the table is connected.
-            await supervisor.move_to(config.angle_deg, config.max_tilt_rate_deg_s)
-            await live.runner.run()
-        finally:
-            await bridge.close()
-            await supervisor.stop()
-            if simulator is not None:
-                await simulator.close()
 
     def post(self, live: LiveSession, message: dict[str, Any]) -> str | None:
         """Turn a page message into an engine event; returns an error text for a bad message."""
@@ -212,8 +193,9 @@ class LiveSessions:
         if not 0 <= pain_after <= 10:
             return "pain_after must be 0-10"
         symptoms = tuple(str(s) for s in message.get("symptoms", []) if str(s) in self.evidence.symptoms)
-        live.runner.step(SurveySubmitted(pain_after=pain_after, tolerance=tolerance.value, symptoms=symptoms))
-        _, pause = finish_session(self.db, self.evidence, live.journal, engine, live.setup, demo=self.demo)
+        _, pause = live.lifecycle.finish(
+            SurveySubmitted(pain_after=pain_after, tolerance=tolerance.value, symptoms=symptoms)
+        )
         live.finished = True
         live.broadcast(
             {
