@@ -15,12 +15,14 @@ from pathlib import Path
 
 from stats import percentile  # bench/stats.py: scripts run from this folder
 
+from hangtime.core.session.commands import (
+    Command,
+)
 from hangtime.core.session.engine import (
     REQUIRED_CHECKLIST,
     AngleReading,
     CheckinAnswered,
     ChecklistConfirmed,
-    Command,
     Phase,
     PositionConfirmed,
     SessionConfig,

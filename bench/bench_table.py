@@ -14,10 +14,12 @@ from pathlib import Path
 
 from stats import percentile  # bench/stats.py: scripts run from this folder
 
+from hangtime.core.session.commands import (
+    Command,
+)
 from hangtime.core.session.engine import (
     REQUIRED_CHECKLIST,
     ChecklistConfirmed,
-    Command,
     Event,
     Phase,
     PositionConfirmed,

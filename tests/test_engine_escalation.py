@@ -10,12 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hangtime.core.session.commands import (
+    Command,
+)
 from hangtime.core.session.engine import (
     REQUIRED_CHECKLIST,
     AngleReading,
     CheckinAnswered,
     ChecklistConfirmed,
-    Command,
     EndReason,
     Event,
     Phase,

@@ -7,6 +7,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from hangtime.core.session.commands import (
+    Command,
+)
 from hangtime.core.session.engine import (
     INVERTED,
     ON_TABLE,
@@ -14,7 +17,6 @@ from hangtime.core.session.engine import (
     AngleReading,
     CheckinAnswered,
     ChecklistConfirmed,
-    Command,
     ConnectionLost,
     EndReason,
     Event,

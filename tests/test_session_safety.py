@@ -10,12 +10,14 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from hangtime.cli.main import app
+from hangtime.core.session.commands import (
+    Command,
+)
 from hangtime.core.session.engine import (
     REQUIRED_CHECKLIST,
     AngleReading,
     CheckinAnswered,
     ChecklistConfirmed,
-    Command,
     EndReason,
     Event,
     Phase,

@@ -44,10 +44,17 @@ from hangtime.cli.common import (
 from hangtime.config import demonstration_banner
 from hangtime.core.evidence import Evidence
 from hangtime.core.planning import Tolerance
+from hangtime.core.session.commands import (
+    Alarm,
+    AlarmOff,
+    AlertBuddy,
+    Command,
+    Say,
+    Warn,
+)
 from hangtime.core.session.engine import (
     CHECKLIST_TEXT,
     CheckinAnswered,
-    Command,
     PositionConfirmed,
     SessionConfig,
     SessionEngine,
@@ -89,16 +96,17 @@ class TerminalView:
         self.alarm = False
 
     def handle(self, command: Command) -> None:
-        if command.kind == "say":
-            self.cue = str(command.data["text"])
-        elif command.kind == "warn":
-            self.warning = f"{command.data['kind'].replace('_', ' ')}: {command.data['angle_deg']:.0f} deg"
-        elif command.kind == "alarm":
-            self.alarm = True
-        elif command.kind == "alarm_off":
-            self.alarm = False
-        elif command.kind == "alert_buddy":
-            self.warning = "Your buddy has been alerted."
+        match command:
+            case Say(text=text):
+                self.cue = text
+            case Warn(warning=warning, angle_deg=angle):
+                self.warning = f"{warning.replace('_', ' ')}: {angle:.0f} deg"
+            case Alarm():
+                self.alarm = True
+            case AlarmOff():
+                self.alarm = False
+            case AlertBuddy():
+                self.warning = "Your buddy has been alerted."
 
     def __rich__(self) -> Panel:
         engine = self.engine

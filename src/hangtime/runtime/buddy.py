@@ -6,7 +6,14 @@ import asyncio
 import datetime as dt
 from typing import Any, Protocol
 
-from hangtime.core.session.engine import Command, SessionEngine
+from hangtime.core.session.commands import (
+    AlertBuddy,
+    BuddyAllClear,
+    Command,
+)
+from hangtime.core.session.engine import (
+    SessionEngine,
+)
 from hangtime.notify.buddy import BuddyAlert, BuddyContact, SmtpSettings, send_with_retries
 
 
@@ -41,7 +48,7 @@ class BuddySink:
         return (self.wall_start + dt.timedelta(seconds=seconds)).isoformat(timespec="seconds")
 
     def handle(self, command: Command) -> None:
-        if command.kind not in ("alert_buddy", "buddy_all_clear"):
+        if not isinstance(command, AlertBuddy | BuddyAllClear):
             return
         if self.contact is None:
             self.journal.note(
@@ -50,10 +57,10 @@ class BuddySink:
             return
         alert = BuddyAlert(
             person=self.person or "Your Hangtime buddy",
-            kind="alert" if command.kind == "alert_buddy" else "all_clear",
-            on_table_since=self._wall(command.data.get("on_table_since_s", 0.0)) or "",
-            last_checkin=self._wall(command.data.get("last_checkin_s")),
-            phase=str(command.data.get("phase", self.engine.phase.value)),
+            kind="alert" if isinstance(command, AlertBuddy) else "all_clear",
+            on_table_since=self._wall(command.on_table_since_s if isinstance(command, AlertBuddy) else 0.0) or "",
+            last_checkin=self._wall(command.last_checkin_s if isinstance(command, AlertBuddy) else None),
+            phase=command.phase if isinstance(command, AlertBuddy) else self.engine.phase.value,
             session_id=self.journal.session_id,
         )
 

@@ -7,7 +7,15 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from hangtime.core.session.engine import Command, Event, Phase, SessionEngine, Tick
+from hangtime.core.session.commands import (
+    Command,
+)
+from hangtime.core.session.engine import (
+    Event,
+    Phase,
+    SessionEngine,
+    Tick,
+)
 
 
 class RealClock:

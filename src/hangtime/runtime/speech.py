@@ -7,7 +7,13 @@ import contextlib
 import shutil
 from collections.abc import Callable
 
-from hangtime.core.session.engine import Command
+from hangtime.core.session.commands import (
+    Alarm,
+    Chime,
+    Command,
+    Say,
+    StopSpeech,
+)
 
 
 class Speaker:
@@ -47,17 +53,17 @@ class Speaker:
                 self.process.kill()
 
     def handle(self, command: Command) -> None:
-        if command.kind == "stop_speech":
-            self.stop()
-        elif command.kind == "say":
-            text = str(command.data["text"])
-            self.show(text)
-            if self.program is not None:
-                self.queue.put_nowait(text)
-        elif command.kind in ("chime", "alarm") and self.enabled:
-            self.bell()
-            if command.kind == "alarm" and self.program is not None:
-                self.queue.put_nowait("Alarm. Please answer.")
+        match command:
+            case StopSpeech():
+                self.stop()
+            case Say(text=text):
+                self.show(text)
+                if self.program is not None:
+                    self.queue.put_nowait(text)
+            case Chime() | Alarm() if self.enabled:
+                self.bell()
+                if isinstance(command, Alarm) and self.program is not None:
+                    self.queue.put_nowait("Alarm. Please answer.")
 
     async def _worker(self) -> None:
         assert self.program is not None

@@ -5,7 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from hangtime.core.session.engine import AngleReading, Command, TableFault
+from hangtime.core.session.commands import (
+    Command,
+    MoveTo,
+    ReturnUpright,
+)
+from hangtime.core.session.engine import (
+    AngleReading,
+    TableFault,
+)
 from hangtime.devices.driver import TableError, opener_for
 from hangtime.devices.simulator import SimulatorServer, TableSimulator
 from hangtime.devices.supervisor import SafetySupervisor, SupervisorConfig
@@ -38,10 +46,11 @@ class TableBridge:
         task.add_done_callback(self.tasks.discard)
 
     def handle(self, command: Command) -> None:
-        if command.kind == "move_to":
-            self._spawn(self.supervisor.move_to(float(command.data["angle_deg"]), command.data.get("rate_deg_s")))
-        elif command.kind == "return_upright":
-            self._spawn(self.supervisor.return_upright(command.data.get("rate_deg_s")))
+        match command:
+            case MoveTo(angle_deg=angle, rate_deg_s=rate):
+                self._spawn(self.supervisor.move_to(angle, rate))
+            case ReturnUpright(rate_deg_s=rate):
+                self._spawn(self.supervisor.return_upright(rate))
 
     async def _feed(self) -> None:
         stopped_for_fault = False

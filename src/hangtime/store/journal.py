@@ -8,7 +8,13 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from hangtime.core.session.engine import Command, Event, SessionConfig
+from hangtime.core.session.commands import (
+    Command,
+)
+from hangtime.core.session.engine import (
+    Event,
+    SessionConfig,
+)
 from hangtime.store.db import Database
 from hangtime.store.models import SessionEventRecord, SessionRecord
 

@@ -16,11 +16,16 @@ from hangtime.app.live_session import SessionLifecycle
 from hangtime.app.services import SessionSetup, pause_message
 from hangtime.core.evidence import Evidence
 from hangtime.core.planning import Tolerance
+from hangtime.core.session import cues
+from hangtime.core.session.commands import (
+    AlertBuddy,
+    Command,
+    Say,
+)
 from hangtime.core.session.engine import (
     ON_TABLE,
     AngleReading,
     CheckinAnswered,
-    Command,
     ConnectionLost,
     Event,
     Phase,
@@ -37,7 +42,7 @@ from hangtime.store.journal import Journal
 
 Send = Callable[[dict[str, Any]], Any]
 
-ALARM_TEXT = "Please answer: press I'm OK if you are all right. Otherwise your buddy will be alerted."
+ALARM_TEXT = cues.ALARM_ON_SCREEN
 
 
 @dataclass
@@ -106,9 +111,9 @@ class Broadcaster:
     def handle(self, command: Command) -> None:
         if self.live is None:
             return
-        if command.kind == "say":
-            self.live.last_cue = str(command.data["text"])
-        elif command.kind == "alert_buddy":
+        if isinstance(command, Say):
+            self.live.last_cue = command.text
+        elif isinstance(command, AlertBuddy):
             self.live.buddy_alerts += 1
         self.live.broadcast({"type": "command", **command.as_dict()})
 

@@ -27,6 +27,23 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter, ValidationError
 
 from hangtime.core.errors import first_problem
+from hangtime.core.session import cues
+from hangtime.core.session.commands import (
+    Alarm,
+    AlarmOff,
+    AlertBuddy,
+    AngleSeen,
+    BuddyAllClear,
+    Chime,
+    Command,
+    MoveTo,
+    PhaseChanged,
+    ReturnUpright,
+    SessionRecorded,
+    StopSpeech,
+    SymptomRecorded,
+    Warn,
+)
 
 
 class Clock(Protocol):
@@ -207,20 +224,6 @@ def config_from_dict(data: dict[str, Any]) -> SessionConfig:
 # --- commands ----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Command:
-    kind: str
-    data: dict[str, Any] = field(default_factory=dict)
-    at: float = 0.0  # seconds since the session started, set by the engine when it emits the command
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"t": round(self.at, 3), "command": self.kind, **self.data}
-
-
-def say(text: str, cue: str = "info") -> Command:
-    return Command("say", {"text": text, "cue": cue})
-
-
 # --- configuration ----------------------------------------------------------------------------------------
 
 
@@ -310,18 +313,7 @@ def fit_within_cap(config: SessionConfig, min_hold_s: int = 10) -> SessionConfig
 
 
 REQUIRED_CHECKLIST = ("instructions", "straps", "not_after_meal", "screening")
-CHECKLIST_TEXT = {
-    "instructions": "I have followed my table's instructions and know how to come back up.",
-    "straps": "Straps and ankle locks are double-checked.",
-    "spotter": "Someone is with me for this session.",
-    "not_after_meal": "I have not just eaten.",
-    "screening": "My screening is cleared and not expired.",
-}
-BREATHING_CUES = (
-    "Breathe slowly and relax.",
-    "Slow, easy breaths. Let your back relax.",
-    "Keep breathing slowly.",
-)
+CHECKLIST_TEXT = cues.CHECKLIST_TEXT  # the terminal asks these, the engine names what is missing
 
 
 @dataclass
@@ -465,7 +457,7 @@ class SessionEngine:
 
     def _stamped(self, commands: list[Command]) -> list[Command]:
         at = self.t - self.started_at
-        return [Command(c.kind, c.data, at) for c in commands]
+        return [replace(c, at=at) for c in commands]
 
     # -- transitions ------------------------------------------------------------------------------------
 
@@ -483,49 +475,35 @@ class SessionEngine:
         self.phase_started_at = self.t
         self.next_breathing_cue_at = None
         self.countdown_cues = []
-        commands = [Command("phase", {"phase": phase.value, "why": why})]
+        commands: list[Command] = [PhaseChanged(phase.value, why)]
         c = self.config
         match phase:
             case Phase.TILTING:
-                rate = c.max_tilt_rate_deg_s
-                slowly = f" slowly, at most {rate:g} degrees per second" if rate else " slowly"
-                commands.append(
-                    say(f"Tilt back{slowly} to {c.angle_deg:g} degrees. Press I'm there when you are there.", "tilt")
-                )
-                commands.append(Command("move_to", {"angle_deg": c.angle_deg, "rate_deg_s": rate}))
+                commands.append(cues.tilt(c.angle_deg, c.max_tilt_rate_deg_s))
+                commands.append(MoveTo(c.angle_deg, c.max_tilt_rate_deg_s))
             case Phase.HOLDING:
                 length = c.segments[self.segment_index]
-                commands.append(say(f"Hold for {_duration(length)}. Breathe slowly and relax.", "hold"))
+                commands.append(cues.hold(length))
                 self.next_breathing_cue_at = self.t + c.breathing_cue_s
                 end = self.t + length
                 self.countdown_cues = [end - s for s in (30, 10) if length > s + 5]
             case Phase.RETURNING:
-                commands.append(say("Return slowly to near horizontal. Press I'm back when you are there.", "return"))
-                commands.append(Command("return_upright", {"rate_deg_s": c.max_tilt_rate_deg_s}))
+                commands.append(cues.return_to_horizontal())
+                commands.append(ReturnUpright(c.max_tilt_rate_deg_s))
             case Phase.SET_REST:
-                commands.append(say(f"Rest near horizontal for {_duration(c.between_segments_s)}.", "rest"))
+                commands.append(cues.rest_between_sets(c.between_segments_s))
             case Phase.RESTING:
-                commands.append(
-                    say(
-                        f"Rest near horizontal for {_duration(c.rest_near_horizontal_s)}. Do not sit up from inverted.",
-                        "rest",
-                    )
-                )
+                commands.append(cues.rest_after(c.rest_near_horizontal_s))
             case Phase.UPRIGHT:
-                commands.append(say("Now come slowly fully upright, and step off carefully.", "upright"))
+                commands.append(cues.upright())
             case Phase.SURVEY:
                 self._stop_checkins()
-                commands.append(say("Session over. Please answer a few questions.", "survey"))
+                commands.append(cues.survey())
             case Phase.DONE:
                 self._stop_checkins()
                 if self.end_reason is None:
                     self.end_reason = EndReason.ABORTED
-                commands.append(
-                    Command(
-                        "record",
-                        {"end_reason": self.end_reason.value, "held_s": self.held_s, "inverted_s": self.inverted_s},
-                    )
-                )
+                commands.append(SessionRecorded(self.end_reason.value, self.held_s, self.inverted_s))
         return commands
 
     def _begin_return(self, why: str, reason: EndReason) -> list[Command]:
@@ -544,8 +522,8 @@ class SessionEngine:
         if self.phase not in ON_TABLE:
             return []
         commands = [
-            Command("stop_speech", {}),
-            say("The table reported a fault. Come back to horizontal now.", "fault"),
+            StopSpeech(),
+            cues.table_fault(),
         ]
         if self.phase in INVERTED:
             return [*commands, *self._begin_return(why, EndReason.TABLE_FAULT)]
@@ -573,8 +551,8 @@ class SessionEngine:
         commands: list[Command] = []
         if not self.alarming:
             self.alarming = True
-            commands.append(Command("alarm", {"why": why}))
-            commands.append(say("Please answer. Press I'm OK if you are all right.", "alarm"))
+            commands.append(Alarm(why))
+            commands.append(cues.alarm())
             self.alarm_at = self.t + self.config.alarm_repeat_s
         # Already alarming: the repeat keeps its own 5 s rhythm (resetting it here skipped a repeat).
         if self.buddy_alert_at is None and not self.buddy_alerted:
@@ -589,9 +567,9 @@ class SessionEngine:
         self.last_checkin_at = self.t
         if self.alarming:
             self.alarming = False
-            commands.append(Command("alarm_off", {}))
+            commands.append(AlarmOff())
             if self.buddy_alerted:
-                commands.append(Command("buddy_all_clear", {"at_s": self.t - self.started_at}))
+                commands.append(BuddyAllClear(self.t - self.started_at))
                 self.buddy_alerted = False  # a later silence is a new episode and alerts the buddy again
             self.buddy_alert_at = None
         if self.phase in ON_TABLE:
@@ -607,15 +585,15 @@ class SessionEngine:
                 if self.phase is Phase.SET_REST:  # already near horizontal: no further set
                     self.end_reason = EndReason.HARD_LIMIT
                     self.segment_index = len(c.segments)
-                    return [say("Time is up.", "limit"), *self._enter(Phase.RESTING, "hard limit on time inverted")]
+                    return [cues.time_is_up(), *self._enter(Phase.RESTING, "hard limit on time inverted")]
                 return [
-                    say("Time is up.", "limit"),
+                    cues.time_is_up(),
                     *self._begin_return("hard limit on time inverted", EndReason.HARD_LIMIT),
                 ]
             case "above_cap":
                 self.above_cap_since = None
                 why = f"angle above your cap of {c.cap_angle_deg:g} degrees"
-                commands = [say("Too steep. Come back now to near horizontal.", "warning")]
+                commands = [cues.above_cap_return()]
                 if self.phase in INVERTED:
                     return [*commands, *self._begin_return(why, EndReason.ABOVE_CAP)]
                 if self.end_reason in (None, EndReason.COMPLETED):
@@ -632,36 +610,26 @@ class SessionEngine:
                 self.checkin_due_at = None
                 self.checkin_asked_at = self.t
                 self.alarm_at = self.t + c.checkin_grace_s
-                return [Command("chime", {}), say("Check-in: press I'm OK if you are all right.", "checkin")]
+                return [Chime(), cues.checkin()]
             case "alarm":
                 if not self.alarming:
                     return self._missed("check-in not answered")
                 self.alarm_at = self.t + c.alarm_repeat_s
-                return [Command("alarm", {"why": "still no answer", "repeat": True})]
+                return [Alarm("still no answer", repeat=True)]
             case "buddy":
                 self.buddy_alerted = True
                 since = self.transitions[0].t - self.started_at if self.transitions else 0.0
                 last = None if self.last_checkin_at is None else self.last_checkin_at - self.started_at
-                return [
-                    Command(
-                        "alert_buddy",
-                        {
-                            "phase": self.phase.value,
-                            "on_table_since_s": since,
-                            "last_checkin_s": last,
-                            "at_s": self.t - self.started_at,
-                        },
-                    )
-                ]
+                return [AlertBuddy(self.phase.value, since, last, self.t - self.started_at)]
             case "breathing":
                 self.breathing_index += 1
                 self.next_breathing_cue_at = self.t + c.breathing_cue_s
-                return [say(BREATHING_CUES[self.breathing_index % len(BREATHING_CUES)], "breathing")]
+                return [cues.breathing(self.breathing_index)]
             case "countdown":
                 remaining = self.phase_deadline()
                 self.countdown_cues.pop(0)
                 left = 0 if remaining is None else round(remaining - self.t)
-                return [say(f"{left} seconds left.", "countdown")]
+                return [cues.countdown(left)]
         raise AssertionError(f"unknown timer {name}")
 
     def _on_phase_end(self) -> list[Command]:
@@ -674,7 +642,7 @@ class SessionEngine:
                 if self.segment_index >= len(c.segments):
                     self.end_reason = self.end_reason or EndReason.COMPLETED
                     return [
-                        say("Well done, the hold is complete.", "complete"),
+                        cues.hold_complete(),
                         *self._enter(Phase.RETURNING, "hold complete"),
                     ]
                 return self._enter(Phase.RETURNING, "set complete")
@@ -723,7 +691,7 @@ class SessionEngine:
                 required = list(REQUIRED_CHECKLIST) + (["spotter"] if c.spotter_required else [])
                 missing = [item for item in required if item not in items]
                 if missing:
-                    return [say("Not yet: " + " ".join(CHECKLIST_TEXT[m] for m in missing), "checklist")]
+                    return [cues.checklist_missing(missing)]
                 self.pain_before = pain_before
                 self._arm_checkin()
                 self.last_checkin_at = self.t
@@ -743,9 +711,9 @@ class SessionEngine:
             case SymptomReported(symptom=symptom):
                 self.symptoms.append(symptom)
                 if self.phase in (Phase.CHECKLIST, Phase.SURVEY, Phase.DONE):
-                    return [Command("record", {"symptom": symptom})]
-                commands = [Command("stop_speech", {}), *self._answered()]
-                commands.append(say(self.symptom_advice(symptom), "symptom"))
+                    return [SymptomRecorded(symptom)]
+                commands = [StopSpeech(), *self._answered()]
+                commands.append(cues.symptom_advice(self.symptom_advice(symptom)))
                 if self.phase in INVERTED:
                     commands.extend(self._begin_return(f"symptom: {symptom}", EndReason.SYMPTOM))
                     return commands
@@ -761,7 +729,7 @@ class SessionEngine:
                     return self._enter(Phase.DONE, "stopped before inverting")
                 if self.phase in INVERTED:
                     return [
-                        Command("stop_speech", {}),
+                        StopSpeech(),
                         *self._answered(),
                         *self._begin_return("stop requested", EndReason.STOPPED),
                     ]
@@ -769,7 +737,7 @@ class SessionEngine:
                     self.end_reason = EndReason.STOPPED
                     self.segment_index = len(c.segments)
                     return [
-                        Command("stop_speech", {}),
+                        StopSpeech(),
                         *self._answered(),
                         *self._enter(Phase.RESTING, "stop requested"),
                     ]
@@ -779,7 +747,7 @@ class SessionEngine:
                     # Returning between sets: the stop ends the session here, no further set is started.
                     self.end_reason = EndReason.STOPPED
                     self.segment_index = len(c.segments)
-                return [Command("stop_speech", {}), *self._answered()]
+                return [StopSpeech(), *self._answered()]
             case TableFault(reason=reason):
                 return self._table_fault(f"table fault: {reason}")
             case ConnectionLost():
@@ -797,33 +765,20 @@ class SessionEngine:
         c = self.config
         self.last_angle = angle
         self.max_angle_seen = max(self.max_angle_seen, angle)
-        commands: list[Command] = [Command("angle", {"angle_deg": angle})]
+        commands: list[Command] = [AngleSeen(angle)]
         if angle <= c.cap_angle_deg or self.phase not in ON_TABLE or self.phase is Phase.RETURNING:
             self.above_cap_since = None
         elif self.above_cap_since is None:
             self.above_cap_since = self.t  # above the cap: the return starts if it lasts above_cap_s
         if self.phase in ON_TABLE:
             if angle > c.cap_angle_deg:
-                commands.append(
-                    Command("warn", {"kind": "above_cap", "angle_deg": angle, "limit_deg": c.cap_angle_deg})
-                )
-                commands.append(say(f"Too steep: come up to {c.angle_deg:g} degrees or less.", "warning"))
+                commands.append(Warn("above_cap", angle, c.cap_angle_deg))
+                commands.append(cues.above_cap(c.angle_deg))
             elif angle > c.angle_deg + c.angle_tolerance_deg:
-                commands.append(
-                    Command("warn", {"kind": "steeper_than_prescribed", "angle_deg": angle, "limit_deg": c.angle_deg})
-                )
-                commands.append(say(f"A little steep: come up to {c.angle_deg:g} degrees.", "warning"))
+                commands.append(Warn("steeper_than_prescribed", angle, c.angle_deg))
+                commands.append(cues.a_little_steep(c.angle_deg))
         if self.phase is Phase.TILTING and angle >= c.angle_deg - c.angle_tolerance_deg:
             commands.extend(self._enter(Phase.HOLDING, "angle reached (sensor)"))
         elif self.phase is Phase.RETURNING and angle <= c.near_horizontal_deg:
             commands.extend(self._returned("back near horizontal (sensor)"))
         return commands
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes and secs:
-        return f"{minutes} minute{'s' if minutes > 1 else ''} {secs} seconds"
-    if minutes:
-        return f"{minutes} minute{'s' if minutes > 1 else ''}"
-    return f"{secs} seconds"

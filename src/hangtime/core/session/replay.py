@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from hangtime.core.errors import HangtimeError
+from hangtime.core.session.commands import (
+    Command,
+)
 from hangtime.core.session.engine import (
     CheckinAnswered,
-    Command,
     PositionConfirmed,
     SessionConfig,
     SessionEngine,
