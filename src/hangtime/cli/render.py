@@ -146,7 +146,7 @@ def plan_view(console: Console, plan: Plan, today: dt.date, revisions: list[dict
             f"{week.prescription.angle_deg:g} deg",
             _hold(week.prescription),
             str(week.prescription.sessions_per_day),
-            week.reason,
+            week.reason_label,
             "yes" if week.reviewed else "",
         )
     console.print(table)

@@ -137,13 +137,27 @@ class Prescription:
         )
 
 
+# What a week's reason code means, in a few words for a table of weeks (the full text, with sources, is reason_text).
+WEEK_REASON_LABELS = {
+    "start": "First week",
+    "progression": "One step up",
+    "hold": "Same level",
+    "regression": "One step back",
+    "hold_not_enough": "Same level: too few sessions",
+    "hold_severe_pain": "Same level: severe pain",
+    "paused": "Paused: red-flag symptom",
+    "paused_pain": "Paused: severe pain",
+    "paused_repeated_symptom": "Paused: symptom came back",
+}
+
+
 @dataclass(frozen=True)
 class PlanWeek:
     week: int
     start_date: dt.date
     level: int
     prescription: Prescription
-    reason: str
+    reason_code: str
     reason_text: str
     sources: tuple[str, ...]
     reviewed: bool = False
@@ -152,6 +166,10 @@ class PlanWeek:
     def end_date(self) -> dt.date:
         return self.start_date + dt.timedelta(days=6)
 
+    @property
+    def reason_label(self) -> str:
+        return WEEK_REASON_LABELS.get(self.reason_code, "Same level")
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "week": self.week,
@@ -159,7 +177,8 @@ class PlanWeek:
             "level": self.level,
             "prescription": self.prescription.as_dict(),
             "reason": self.reason_text,
-            "reason_code": self.reason,
+            "reason_code": self.reason_code,
+            "reason_label": self.reason_label,
             "sources": list(self.sources),
             "reviewed": self.reviewed,
         }
@@ -171,7 +190,7 @@ class PlanWeek:
             start_date=dt.date.fromisoformat(data["start_date"]),
             level=int(data["level"]),
             prescription=Prescription.from_dict(data["prescription"]),
-            reason=data["reason_code"],
+            reason_code=data["reason_code"],
             reason_text=data["reason"],
             sources=tuple(data["sources"]),
             reviewed=bool(data.get("reviewed", False)),

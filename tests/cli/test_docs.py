@@ -9,7 +9,7 @@ import typer
 from hangtime.cli.main import app
 from hangtime.config import Settings
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
 def command_paths(typer_app: typer.Typer, prefix: str = "hangtime") -> list[str]:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hangtime.core import planning as planning_module
 from hangtime.core.evidence import Evidence, Outcome
 from hangtime.core.planning import (
     Decision,
@@ -38,7 +41,7 @@ def test_default_plan_follows_the_protocol(evidence: Evidence) -> None:
     first = plan.weeks[0].prescription
     assert first.angle_deg == 20 and first.inverted_s == 60 and first.sets == 1
     assert "001_0fb7dfc0018ce664.txt" in plan.weeks[0].sources
-    assert plan.weeks[0].reason == "start"
+    assert plan.weeks[0].reason_code == "start" and plan.weeks[0].reason_label == "First week"
     assert all(
         b.start_date - a.start_date == dt.timedelta(days=7) for a, b in zip(plan.weeks, plan.weeks[1:], strict=False)
     )
@@ -225,3 +228,14 @@ def test_tolerated_course_reaches_the_standard_session(evidence: Evidence, weeks
     ]
     assert reached, "a fully tolerated course reaches 2-5 minutes at 30-60 degrees"
     assert any("standard session" in w.reason_text for w in reached)
+
+
+def test_every_week_reason_has_a_label_and_a_sourced_text(evidence: Evidence) -> None:
+    from hangtime.core.planning import WEEK_REASON_LABELS
+
+    notes = evidence.protocol.notes
+    assert set(WEEK_REASON_LABELS) <= set(notes), "each label names a protocol note, whose text cites its sources"
+    codes = {"start", "progression", "hold"}
+    source = Path(planning_module.__file__).read_text()
+    codes |= set(re.findall(r'return Decision\.\w+, "(\w+)"', source))
+    assert codes <= set(WEEK_REASON_LABELS), f"no label for {codes - set(WEEK_REASON_LABELS)}"

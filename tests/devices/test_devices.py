@@ -33,7 +33,7 @@ ANGLE = 40.0
 # Bound: detection (<= 1.0 s: stall window, link loss or the watchdog) + the slowest way home from 40 degrees
 # (body weight at 10 deg/s = 4 s) + margin.
 BOUND_S = 6.0
-RESULTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "fault-matrix.json"
+RESULTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "fault-matrix.json"
 
 
 def test_frames_round_trip_and_refuse_damage() -> None:

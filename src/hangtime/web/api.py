@@ -1,0 +1,134 @@
+"""The JSON API: screening, clearances, plans, logs, history and FHIR, with problem details for refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from hangtime.app import services
+from hangtime.core.evidence import Clearer
+from hangtime.core.evidence.models import PartialCaps
+from hangtime.core.outcomes import pain_change
+from hangtime.core.planning import Mode, Preferences, SessionLog
+from hangtime.core.screening import Answers, ClearanceRecord
+from hangtime.exports.fhir import fhir_bundle
+from hangtime.web.context import WebContext, problem
+
+
+class PlanRequest(BaseModel):
+    start_date: dt.date | None = None
+    weeks: int | None = None
+    days_per_week: int | None = None
+    sessions_per_day: int = 1
+    mode: Mode = Mode.STATIC
+
+
+class ClearanceRequest(BaseModel):
+    by: Clearer
+    date: dt.date
+    conditions: list[str] = Field(min_length=1)
+    name: str | None = None
+    caps: PartialCaps | None = None
+
+
+def api_router(ctx: WebContext) -> APIRouter:
+    evidence, db, actor, today = ctx.evidence, ctx.db, ctx.actor, ctx.today
+    router = APIRouter()
+
+    @router.get("/api/sources", tags=["evidence"])
+    def api_sources() -> list[dict[str, Any]]:
+        return [s.model_dump() for s in evidence.sources.values()]
+
+    @router.get("/api/conditions", tags=["evidence"])
+    def api_conditions() -> list[dict[str, Any]]:
+        return [c.model_dump(mode="json") for c in evidence.conditions.values()]
+
+    @router.post("/api/screen", tags=["screening"])
+    def api_screen(answers: Answers, save: bool = True) -> dict[str, Any]:
+        result, _ = services.screen_and_save(db if save else None, evidence, answers, today(), owner_handle=actor)
+        return result.as_dict()
+
+    @router.get("/api/screening", tags=["screening"], responses={404: {"description": "No screening yet"}})
+    def api_latest_screening() -> Any:
+        saved = services.latest_screening(db, owner_handle=actor)
+        if saved is None:
+            return problem(404, "Not found", "no screening yet")
+        return {"id": saved.id, "answers": saved.answers.model_dump(mode="json"), **saved.result.as_dict()}
+
+    @router.post("/api/clearances", tags=["screening"])
+    def api_clearance(body: ClearanceRequest) -> dict[str, Any]:
+        record = ClearanceRecord(
+            by=body.by, date=body.date, conditions=tuple(body.conditions), name=body.name, caps=body.caps
+        )
+        return services.record_clearance(db, evidence, record, today(), owner_handle=actor).as_dict()
+
+    @router.post("/api/plan", tags=["plan"])
+    def api_plan(body: PlanRequest) -> dict[str, Any]:
+        prefs = Preferences(
+            start_date=body.start_date or today(),
+            weeks=body.weeks,
+            days_per_week=body.days_per_week,
+            sessions_per_day=body.sessions_per_day,
+            mode=body.mode,
+        )
+        plan_id, plan = services.make_plan(db, evidence, prefs, today(), owner_handle=actor)
+        return {"id": plan_id, **plan.as_dict()}
+
+    @router.get("/api/plan", tags=["plan"], responses={404: {"description": "No plan yet"}})
+    def api_get_plan() -> Any:
+        current = services.current_plan(db, evidence, today(), owner_handle=actor)
+        if current is None:
+            return problem(404, "Not found", "no plan yet")
+        pauses = services.active_pauses(db, evidence, today(), owner_handle=actor)
+        return {
+            "id": current.id,
+            **current.plan.as_dict(),
+            "paused": current.plan.paused or bool(pauses),
+            "pauses": [services.pause_dict(p) for p in pauses],
+            "revisions": current.revisions,
+        }
+
+    @router.post("/api/plan/review", tags=["plan"])
+    def api_review() -> dict[str, Any]:
+        plan, revisions = services.review_plan(db, evidence, today(), owner_handle=actor)
+        return {"paused": plan.paused, "revisions": [r.as_dict() for r in revisions]}
+
+    @router.post("/api/log", tags=["sessions"], status_code=201)
+    def api_log(log: SessionLog) -> dict[str, Any]:
+        logged = services.log_sessions(db, evidence, [log], today(), owner_handle=actor)
+        urgent = any(p.urgent for p in logged.pauses)
+        return {
+            "logged": logged.count,
+            "urgent": urgent,
+            "urgent_advice": evidence.rules.urgent_advice.text if urgent else None,
+            "paused": bool(logged.pauses),
+            "pauses": [services.pause_dict(p) for p in logged.pauses],
+            "outside_prescription": logged.flagged,
+        }
+
+    @router.get("/api/history", tags=["sessions"])
+    def api_history(
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0
+    ) -> dict[str, Any]:
+        """Sessions newest first, a page at a time, with the pain trend over all of them."""
+        summary = services.history_summary(db, recent=limit, offset=offset, with_days=False, owner_handle=actor)
+        return {
+            "count": summary.count,
+            "limit": limit,
+            "offset": offset,
+            "sessions": [log.model_dump(mode="json") for log in summary.recent],
+            "pain_change": pain_change(summary.pain_scores).__dict__,
+        }
+
+    @router.get("/api/export/fhir", tags=["exports"])
+    def api_fhir() -> dict[str, Any]:
+        data = services.report_data(db, owner_handle=actor)
+        answers = data.screening.answers if data.screening else None
+        result = data.screening.result if data.screening else None
+        plan = data.plan.plan if data.plan else None
+        return fhir_bundle(evidence, answers, result, plan, data.logs, dt.datetime.now(dt.UTC))
+
+    return router

@@ -1,0 +1,353 @@
+"""The server-rendered pages (Jinja2 + htmx): onboarding, screening, plan, session, history and the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from hangtime.app import services
+from hangtime.app.services import ServiceError
+from hangtime.core.errors import first_problem
+from hangtime.core.evidence import Clearer
+from hangtime.core.outcomes import pain_change
+from hangtime.core.planning import Mode, Preferences, Tolerance
+from hangtime.core.screening import Answers, ClearanceRecord, parse_blood_pressure
+from hangtime.core.units import UnitError, parse_height_cm, parse_weight_kg
+from hangtime.exports import charts
+from hangtime.exports.calendar import plan_calendar
+from hangtime.exports.report import report_context, report_pdf, sessions_csv
+from hangtime.notify.buddy import BuddyContact
+from hangtime.store import repo
+from hangtime.web.context import WebContext
+
+
+def pages_router(ctx: WebContext) -> APIRouter:
+    config, evidence, db, live, actor = ctx.config, ctx.evidence, ctx.db, ctx.live, ctx.actor
+    today, page = ctx.today, ctx.page
+    router = APIRouter()
+
+    def blockers() -> dict[str, Any]:
+        """Why a session cannot start today (None when it can), and any pause with its urgent advice."""
+        pauses = services.active_pauses(db, evidence, today(), owner_handle=actor)
+        try:
+            services.prepare_session(db, evidence, today(), config.checkin_interval_s, owner_handle=actor)
+            blocked = None
+        except ServiceError as exc:
+            blocked = str(exc)
+        urgent = any(p.urgent for p in pauses)
+        return {
+            "pauses": pauses,
+            "session_blocked": blocked,
+            "urgent_advice": evidence.rules.urgent_advice.text if urgent else None,
+        }
+
+    @router.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request) -> HTMLResponse:
+        context = blockers()
+        data = services.report_data(db, owner_handle=actor)
+        week = data.plan.plan.week_on(today()) if data.plan else None
+        return page(request, "home.html", data=data, week=week, **context)
+
+    def profile_form_values() -> dict[str, Any]:
+        data = services.report_data(db, owner_handle=actor)
+        profile = data.profile
+        if profile is None:
+            return {"name": "", "age": "", "height": "", "weight": "", "table": "generic", "experienced": False}
+        buddy = profile.buddy or {}
+        return {
+            "name": profile.name,
+            "age": profile.age,
+            "height": f"{profile.height_cm:g} cm",
+            "weight": f"{profile.weight_kg:g} kg",
+            "table": profile.table_model,
+            "experienced": profile.experienced,
+            "buddy_kind": buddy.get("kind", ""),
+            "buddy_address": buddy.get("url") or buddy.get("email") or "",
+            "buddy_name": buddy.get("name", ""),
+        }
+
+    @router.get("/onboarding", response_class=HTMLResponse, include_in_schema=False)
+    def onboarding(request: Request) -> HTMLResponse:
+        return page(request, "onboarding.html", values=profile_form_values(), errors={})
+
+    @router.post("/onboarding", response_class=HTMLResponse, include_in_schema=False)
+    def onboarding_submit(
+        request: Request,
+        age: Annotated[str, Form()] = "",
+        height: Annotated[str, Form()] = "",
+        weight: Annotated[str, Form()] = "",
+        table: Annotated[str, Form()] = "generic",
+        name: Annotated[str, Form()] = "",
+        experienced: Annotated[str, Form()] = "",
+        buddy_kind: Annotated[str, Form()] = "",
+        buddy_address: Annotated[str, Form()] = "",
+        buddy_name: Annotated[str, Form()] = "",
+    ) -> Response:
+        values = {
+            "age": age,
+            "height": height,
+            "weight": weight,
+            "table": table,
+            "name": name,
+            "experienced": bool(experienced),
+            "buddy_kind": buddy_kind,
+            "buddy_address": buddy_address,
+            "buddy_name": buddy_name,
+        }
+        errors: dict[str, str] = {}
+        parsed: dict[str, Any] = {"table": table, "experienced": bool(experienced)}
+        try:
+            parsed["age"] = int(age)
+            if not 0 <= parsed["age"] <= 120:
+                errors["age"] = "Age must be between 0 and 120."
+        except ValueError:
+            errors["age"] = "Type your age in whole years, e.g. 45."
+        try:
+            parsed["height_cm"] = parse_height_cm(height)
+        except UnitError as exc:
+            errors["height"] = str(exc)
+        try:
+            parsed["weight_kg"] = parse_weight_kg(weight)
+        except UnitError as exc:
+            errors["weight"] = str(exc)
+        if table not in evidence.tables:
+            errors["table"] = "Choose a table model from the list."
+        contact = None
+        if buddy_kind:
+            try:
+                key = "email" if buddy_kind == "email" else "url"
+                contact = BuddyContact.model_validate({"kind": buddy_kind, key: buddy_address, "name": buddy_name})
+            except ValidationError as exc:
+                errors["buddy_address"] = first_problem(exc)[1]
+        if not errors:
+            try:
+                answers = Answers.model_validate(parsed)
+            except ValidationError as exc:
+                where, message = first_problem(exc)
+                field = where.split(".")[0] or "age"
+                errors[{"height_cm": "height", "weight_kg": "weight"}.get(field, field)] = message
+        if errors:
+            return page(request, "onboarding.html", status=422, values=values, errors=errors)
+        with db.session() as session:
+            owner = repo.owner_id(session, actor)
+            repo.save_profile(session, owner, answers, name=name)
+        services.save_buddy(db, contact, name, owner_handle=actor)
+        return RedirectResponse("/screening", status_code=303)
+
+    @router.get("/screening", response_class=HTMLResponse, include_in_schema=False)
+    def screening_page(request: Request) -> Response:
+        if services.report_data(db, owner_handle=actor).profile is None:
+            return RedirectResponse("/onboarding", status_code=303)
+        return page(request, "screening.html", errors={}, checked=set(), bp="", bp_date="")
+
+    @router.post("/screening", response_class=HTMLResponse, include_in_schema=False)
+    async def screening_submit(request: Request) -> Response:
+        form = await request.form()
+        profile = services.report_data(db, owner_handle=actor).profile
+        if profile is None:
+            return RedirectResponse("/onboarding", status_code=303)
+        checked = {str(v) for v in form.getlist("conditions")}
+        unknown = sorted(checked - set(evidence.conditions))
+        bp_text = str(form.get("blood_pressure", "")).strip()
+        errors: dict[str, str] = {}
+        if unknown:
+            errors["conditions"] = f"Unknown condition: {unknown[0]}"
+        blood_pressure = None
+        bp_date_text = str(form.get("bp_date", "")).strip()
+        try:
+            blood_pressure = parse_blood_pressure(bp_text)
+            if blood_pressure is not None and bp_date_text:
+                measured_on = dt.date.fromisoformat(bp_date_text)
+                if measured_on > today():
+                    raise ValueError("the day of the reading cannot be in the future")
+                blood_pressure = blood_pressure.model_copy(update={"measured_on": measured_on})
+        except ValidationError as exc:
+            errors["blood_pressure"] = first_problem(exc)[1].capitalize()
+        except ValueError as exc:
+            errors["blood_pressure"] = str(exc).capitalize()
+        if errors:
+            return page(
+                request, "screening.html", status=422, errors=errors, checked=checked, bp=bp_text, bp_date=bp_date_text
+            )
+        answers = Answers(
+            age=profile.age,
+            height_cm=profile.height_cm,
+            weight_kg=profile.weight_kg,
+            table=profile.table_model,
+            experienced=profile.experienced,
+            blood_pressure=blood_pressure,
+            conditions=tuple(c for c in evidence.conditions if c in checked),
+        )
+        services.screen_and_save(db, evidence, answers, today(), owner_handle=actor)
+        return RedirectResponse("/screening/result", status_code=303)
+
+    @router.get("/screening/result", response_class=HTMLResponse, include_in_schema=False)
+    def screening_result(request: Request) -> Response:
+        saved = services.latest_screening(db, owner_handle=actor)
+        if saved is None:
+            return RedirectResponse("/screening", status_code=303)
+        return page(request, "result.html", result=saved.result, answers=saved.answers, errors={})
+
+    @router.post("/clearance", response_class=HTMLResponse, include_in_schema=False)
+    def clearance_submit(
+        request: Request,
+        by: Annotated[str, Form()] = "",
+        date: Annotated[str, Form()] = "",
+        condition: Annotated[list[str] | None, Form()] = None,
+        name: Annotated[str, Form()] = "",
+    ) -> Response:
+        saved = services.latest_screening(db, owner_handle=actor)
+        if saved is None:
+            return RedirectResponse("/screening", status_code=303)
+        errors: dict[str, str] = {}
+        try:
+            record = ClearanceRecord(
+                by=Clearer(by), date=dt.date.fromisoformat(date), conditions=tuple(condition or ()), name=name or None
+            )
+            services.record_clearance(db, evidence, record, today(), owner_handle=actor)
+        except ValueError as exc:
+            message = first_problem(exc)[1] if isinstance(exc, ValidationError) else str(exc)
+            errors["clearance"] = message or "Fill in who cleared you, the date and the conditions."
+            return page(request, "result.html", status=422, result=saved.result, answers=saved.answers, errors=errors)
+        return RedirectResponse("/screening/result", status_code=303)
+
+    @router.get("/plan", response_class=HTMLResponse, include_in_schema=False)
+    def plan_page(request: Request) -> HTMLResponse:
+        current = services.current_plan(db, evidence, today(), owner_handle=actor)
+        saved = services.latest_screening(db, owner_handle=actor)
+        week = current.plan.week_on(today()) if current else None
+        return page(request, "plan.html", current=current, screening=saved, week=week, errors={}, **blockers())
+
+    @router.post("/plan", response_class=HTMLResponse, include_in_schema=False)
+    def plan_submit(
+        request: Request,
+        start_date: Annotated[str, Form()] = "",
+        weeks: Annotated[str, Form()] = "8",
+        days_per_week: Annotated[str, Form()] = "4",
+        mode: Annotated[str, Form()] = "static",
+    ) -> Response:
+        saved = services.latest_screening(db, owner_handle=actor)
+        try:
+            prefs = Preferences(
+                start_date=dt.date.fromisoformat(start_date) if start_date else today(),
+                weeks=int(weeks),
+                days_per_week=int(days_per_week),
+                mode=Mode(mode),
+            )
+            services.make_plan(db, evidence, prefs, today(), owner_handle=actor)
+        except (ValueError, ServiceError) as exc:
+            message = first_problem(exc)[1] if isinstance(exc, ValidationError) else str(exc)
+            return page(
+                request,
+                "plan.html",
+                status=422,
+                current=None,
+                screening=saved,
+                week=None,
+                errors={"plan": message},
+                revisions_applied=None,
+                **blockers(),
+            )
+        return RedirectResponse("/plan", status_code=303)
+
+    @router.post("/plan/review", response_class=HTMLResponse, include_in_schema=False)
+    def plan_review(request: Request) -> HTMLResponse:
+        try:
+            _, revisions = services.review_plan(db, evidence, today(), owner_handle=actor)
+        except ServiceError as exc:
+            return page(request, "partials/review.html", status=409, revisions=[], error=str(exc))
+        return page(request, "partials/review.html", revisions=revisions, error=None)
+
+    @router.get("/plan.ics", include_in_schema=False)
+    def plan_ics() -> Response:
+        current = services.current_plan(db, evidence, today(), owner_handle=actor)
+        if current is None:
+            return PlainTextResponse("no plan yet", status_code=404)
+        return Response(
+            plan_calendar(current.plan),
+            media_type="text/calendar",
+            headers={"Content-Disposition": 'attachment; filename="hangtime-plan.ics"'},
+        )
+
+    @router.get("/session", response_class=HTMLResponse, include_in_schema=False)
+    def session_page(request: Request) -> HTMLResponse:
+        error = None
+        setup = None
+        with db.session() as session:
+            owner = repo.owner_id(session, actor)
+        running = live.current(owner)
+        symptoms = list(evidence.symptoms.values())
+        interrupted = services.interrupted_sessions(db, owner) if running is None else []
+        if interrupted:
+            return page(request, "session.html", interrupted=interrupted[0], symptoms=symptoms)
+        if running is None:
+            try:
+                setup = services.prepare_session(db, evidence, today(), config.checkin_interval_s, owner_handle=actor)
+            except ServiceError as exc:
+                error = str(exc)
+        return page(request, "session.html", error=error, setup=setup, running=running, symptoms=symptoms)
+
+    @router.post("/session/interrupted", response_class=HTMLResponse, include_in_schema=False)
+    def interrupted_survey(
+        request: Request,
+        session_id: Annotated[int, Form()],
+        pain_after: Annotated[int, Form(ge=0, le=10)],
+        tolerance: Annotated[Tolerance, Form()],
+        symptoms: Annotated[list[str] | None, Form()] = None,
+    ) -> Response:
+        with db.session() as session:
+            owner = repo.owner_id(session, actor)
+        waiting = {i.session_id: i for i in services.interrupted_sessions(db, owner)}
+        if session_id not in waiting:
+            return RedirectResponse("/session", status_code=303)
+        pause = services.log_interrupted(
+            db, evidence, owner, waiting[session_id], pain_after, tolerance, tuple(symptoms or ())
+        )
+        return page(
+            request,
+            "session.html",
+            saved_interrupted=waiting[session_id],
+            pause_text=services.pause_message(pause) if pause is not None else None,
+            urgent_advice=evidence.rules.urgent_advice.text if pause is not None and pause.urgent else None,
+            symptoms=list(evidence.symptoms.values()),
+        )
+
+    @router.get("/history", response_class=HTMLResponse, include_in_schema=False)
+    def history(request: Request) -> HTMLResponse:
+        summary = services.history_summary(db, recent=50, owner_handle=actor)
+        context: dict[str, Any] = {
+            "logs": summary.recent,
+            "count": summary.count,
+            "pain": pain_change(summary.pain_scores),
+            **charts.all_charts(summary.days),
+        }
+        return page(request, "history.html", **context)
+
+    @router.get("/report", response_class=HTMLResponse, include_in_schema=False)
+    def report(request: Request) -> HTMLResponse:
+        return page(
+            request, "report.html", **report_context(services.report_data(db, owner_handle=actor), evidence, today())
+        )
+
+    @router.get("/report.pdf", include_in_schema=False)
+    def report_pdf_download() -> Response:
+        pdf = report_pdf(services.report_data(db, owner_handle=actor), evidence, today())
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": 'attachment; filename="hangtime-report.pdf"'},
+        )
+
+    @router.get("/report.csv", include_in_schema=False)
+    def report_csv() -> Response:
+        return Response(
+            sessions_csv(services.report_data(db, owner_handle=actor)),
+            media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="hangtime-sessions.csv"'},
+        )
+
+    return router

@@ -1,0 +1,87 @@
+"""The live session over a WebSocket: the page sends the person's presses and readings, the engine answers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from hangtime.app import services
+from hangtime.app.services import ServiceError
+from hangtime.store import repo
+from hangtime.web.context import WebContext
+
+
+def session_socket_router(ctx: WebContext) -> APIRouter:
+    config, evidence, db, live, actor = ctx.config, ctx.evidence, ctx.db, ctx.live, ctx.actor
+    today = ctx.today
+    router = APIRouter()
+
+    @router.websocket("/ws/session")
+    async def session_socket(socket: WebSocket) -> None:
+        await socket.accept()
+        with db.session() as session:
+            owner = repo.owner_id(session, actor)
+        current = live.current(owner)
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        if current is not None:
+            current.listeners.append(queue)
+            await socket.send_json(current.snapshot())
+        else:  # a page that thinks a session runs (the server restarted) reloads and learns it was interrupted
+            await socket.send_json({"type": "idle"})
+
+        async def pump() -> None:
+            while True:
+                await socket.send_json(await queue.get())
+
+        sender = asyncio.create_task(pump())
+        try:
+            while True:
+                try:
+                    message = json.loads(await socket.receive_text())
+                except json.JSONDecodeError:
+                    await socket.send_json({"type": "error", "detail": "messages must be JSON"})
+                    continue
+                if not isinstance(message, dict):
+                    await socket.send_json({"type": "error", "detail": "messages must be JSON objects"})
+                    continue
+                if message.get("type") == "start":
+                    if current is not None and not current.finished:
+                        await socket.send_json({"type": "error", "detail": "a session is already running"})
+                        continue
+                    try:
+                        setup = services.prepare_session(
+                            db, evidence, today(), config.checkin_interval_s, owner_handle=actor
+                        )
+                        items = tuple(str(i) for i in message.get("items", []))
+                        pain = message.get("pain_before")
+                        pain_before = int(pain) if pain not in (None, "") else None
+                        if pain_before is not None and not 0 <= pain_before <= 10:
+                            raise ValueError("pain_before must be 0-10")
+                    except (ServiceError, ValueError, TypeError) as exc:
+                        await socket.send_json({"type": "error", "detail": str(exc)})
+                        continue
+                    current = await live.start(setup, items, pain_before)
+                    if current.finished:
+                        await socket.send_json({"type": "error", "detail": "checklist not complete"})
+                        current = None
+                        continue
+                    current.listeners.append(queue)
+                    await socket.send_json(current.snapshot())
+                    continue
+                if current is None:
+                    await socket.send_json({"type": "error", "detail": "no session is running"})
+                    continue
+                error = live.post(current, message)
+                if error:
+                    await socket.send_json({"type": "error", "detail": error})
+        except WebSocketDisconnect:
+            pass
+        finally:
+            sender.cancel()
+            if current is not None:
+                live.detach(current, queue)
+
+    return router
