@@ -312,3 +312,29 @@ def test_a_move_waiting_behind_a_status_poll_never_follows_a_return() -> None:
             await server.close()
 
     assert asyncio.run(scenario()) == "RETURN"
+
+
+def test_a_lost_cancellation_cannot_hang_a_shutdown() -> None:
+    """Python 3.11's wait_for can swallow a cancellation that coincides with a reply: stopping must still work."""
+    from hangtime.devices.tasks import cancel_and_wait
+
+    async def scenario() -> tuple[bool, int]:
+        swallowed = 0
+
+        async def loop_that_loses_one_cancel() -> None:
+            nonlocal swallowed
+            while True:
+                try:
+                    await asyncio.sleep(10)
+                except asyncio.CancelledError:
+                    if swallowed:
+                        raise
+                    swallowed += 1  # what wait_for does in the race: the cancellation is gone, the loop goes on
+
+        task = asyncio.get_running_loop().create_task(loop_that_loses_one_cancel())
+        await asyncio.sleep(0)
+        await asyncio.wait_for(cancel_and_wait(task), 5)
+        return task.cancelled(), swallowed
+
+    cancelled, swallowed = asyncio.run(scenario())
+    assert cancelled and swallowed == 1

@@ -8,6 +8,7 @@ import urllib.parse
 from collections.abc import Awaitable, Callable
 
 from hangtime.devices.protocol import Frame, FrameError, decode, encode
+from hangtime.devices.tasks import cancel_and_wait
 
 StreamPair = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 Opener = Callable[[], Awaitable[StreamPair]]
@@ -81,9 +82,7 @@ class TableConnection:
         return reply
 
     async def close(self) -> None:
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
+        await cancel_and_wait(self.task)
         if self.writer.is_closing():
             return  # another caller closed it (and may have been cancelled while waiting): nothing to wait for
         self.writer.close()

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from hangtime.devices.protocol import PROTOCOL_VERSION, ErrorCode, Frame, FrameError, decode, encode
+from hangtime.devices.tasks import cancel_and_wait
 
 FAULTS = ("stall", "noise", "stuck_sensor", "disconnect", "garbage", "power_loss", "slow")
 
@@ -203,9 +204,7 @@ class SimulatorServer:
 
     async def close(self) -> None:
         if self.physics is not None:
-            self.physics.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.physics
+            await cancel_and_wait(self.physics)
         # Abort, not close: a close waits to flush what a peer that stopped reading never takes, and the server's
         # wait_closed() waits for every connection, so one stuck peer used to hang the shutdown for ever.
         for writer in list(self.writers):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hangtime.devices.driver import Opener, TableConnection, TableError
+from hangtime.devices.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +95,7 @@ class SafetySupervisor:
                 await self.return_upright()
         finally:
             if self._task is not None:
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
+                await cancel_and_wait(self._task)
             if self.connection is not None:
                 await self.connection.close()
 

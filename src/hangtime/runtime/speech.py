@@ -14,6 +14,7 @@ from hangtime.core.session.commands import (
     Say,
     StopSpeech,
 )
+from hangtime.devices.tasks import cancel_and_wait
 
 
 class Speaker:
@@ -41,9 +42,7 @@ class Speaker:
     async def close(self) -> None:
         self.stop()
         if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+            await cancel_and_wait(self.task)
 
     def stop(self) -> None:
         while not self.queue.empty():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from hangtime.core.session.commands import (
     Command,
@@ -17,6 +16,7 @@ from hangtime.core.session.engine import (
 from hangtime.devices.driver import TableError, opener_for
 from hangtime.devices.simulator import SimulatorServer, TableSimulator
 from hangtime.devices.supervisor import SafetySupervisor, SupervisorConfig
+from hangtime.devices.tasks import cancel_and_wait
 from hangtime.runtime.runner import SessionRunner
 
 
@@ -64,9 +64,7 @@ class TableBridge:
 
     async def close(self) -> None:
         if self.feed is not None:
-            self.feed.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.feed
+            await cancel_and_wait(self.feed)
         if self.tasks:
             await asyncio.wait(self.tasks, timeout=2)
 

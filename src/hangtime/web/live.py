@@ -35,6 +35,7 @@ from hangtime.core.session.engine import (
     SurveySubmitted,
     SymptomReported,
 )
+from hangtime.devices.tasks import cancel_and_wait
 from hangtime.notify.buddy import SmtpSettings
 from hangtime.runtime.runner import SessionRunner
 from hangtime.store import Database
@@ -221,6 +222,4 @@ class LiveSessions:
     async def close(self) -> None:
         for live in self.sessions.values():
             if live.task is not None:
-                live.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await live.task
+                await cancel_and_wait(live.task)

@@ -1,0 +1,67 @@
+"""Application services: the use cases the CLI and the web app share (domain core + store, no presentation).
+
+Each use case validates before it writes, so a refused request writes nothing; each is given the person it acts
+for. One module per area; this package is their one namespace (`services.make_plan`).
+"""
+
+from hangtime.app.services.buddy import load_buddy, save_buddy
+from hangtime.app.services.common import (
+    DEMONSTRATION,
+    Logged,
+    ServiceError,
+    base_caps,
+    check_log,
+    pause_dict,
+    pause_message,
+    with_stored_clearances,
+)
+from hangtime.app.services.logs import (
+    HistorySummary,
+    InterruptedSession,
+    history_summary,
+    interrupted_sessions,
+    log_guided,
+    log_interrupted,
+    log_sessions,
+    session_logs,
+)
+from hangtime.app.services.plans import CurrentPlan, active_pauses, current_plan, make_plan, review_plan
+from hangtime.app.services.reports import ReportData, report_data
+from hangtime.app.services.screening import latest_screening, record_clearance, screen_and_save
+from hangtime.app.services.sessions import SessionSetup, finish_session, prepare_session, session_config, sessions_count
+
+__all__ = [
+    "DEMONSTRATION",
+    "CurrentPlan",
+    "HistorySummary",
+    "InterruptedSession",
+    "Logged",
+    "ReportData",
+    "ServiceError",
+    "SessionSetup",
+    "active_pauses",
+    "base_caps",
+    "check_log",
+    "current_plan",
+    "finish_session",
+    "history_summary",
+    "interrupted_sessions",
+    "latest_screening",
+    "load_buddy",
+    "log_guided",
+    "log_interrupted",
+    "log_sessions",
+    "make_plan",
+    "pause_dict",
+    "pause_message",
+    "prepare_session",
+    "record_clearance",
+    "report_data",
+    "review_plan",
+    "save_buddy",
+    "screen_and_save",
+    "session_config",
+    "session_logs",
+    "sessions_count",
+    "with_stored_clearances",
+]

@@ -1,0 +1,39 @@
+"""The clinician's report data: profile, screening, clearances, plan and outcomes, in one read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hangtime.app.observability import use_case
+from hangtime.app.services.plans import CurrentPlan
+from hangtime.core.planning import (
+    SessionLog,
+)
+from hangtime.core.screening import (
+    ClearanceRecord,
+)
+from hangtime.store import Database, repo
+from hangtime.store.models import Profile
+
+
+@dataclass(frozen=True)
+class ReportData:
+    profile: Profile | None
+    screening: repo.SavedScreening | None
+    clearances: list[ClearanceRecord]
+    plan: CurrentPlan | None
+    logs: list[SessionLog]
+
+
+@use_case
+def report_data(db: Database, *, owner_handle: str) -> ReportData:
+    """Everything a clinician's report shows, read in one unit of work."""
+    with db.session() as session:
+        owner = repo.owner_id(session, owner_handle)
+        profile = repo.get_profile(session, owner)
+        screening = repo.latest_screening(session, owner)
+        clearances = repo.clearances(session, owner)
+        saved = repo.current_plan(session, owner)
+        plan = CurrentPlan(saved.id, saved.plan, repo.plan_revisions(session, saved.id)) if saved else None
+        logs = repo.session_logs(session, owner)
+    return ReportData(profile, screening, clearances, plan, logs)

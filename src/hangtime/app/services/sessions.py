@@ -1,0 +1,150 @@
+"""Use cases around a guided session: prepare today's (or say why not), and finish it with the survey."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from hangtime.app.observability import use_case
+from hangtime.app.services.common import (
+    DEMONSTRATION,
+    ServiceError,
+    _active_pauses,
+    _profile_change,
+    _review_due_weeks,
+    _store_log,
+    pause_message,
+)
+from hangtime.core.evidence import Evidence
+from hangtime.core.pauses import Pause
+from hangtime.core.planning import (
+    PlanWeek,
+    SessionLog,
+    Tolerance,
+)
+from hangtime.core.screening import (
+    Caps,
+)
+from hangtime.core.session.engine import EndReason, SessionConfig, SessionEngine, fit_within_cap
+from hangtime.store import Database, repo
+from hangtime.store.journal import Journal
+from hangtime.store.models import SessionRecord
+
+
+@dataclass(frozen=True)
+class SessionSetup:
+    today: dt.date
+    owner: int
+    plan_id: int
+    week: PlanWeek
+    caps: Caps
+    config: SessionConfig
+
+
+def sessions_count(db: Database, owner: int, since: dt.datetime | None = None) -> int:
+    """Sessions started since `since` (not counting ones refused at the checklist), or (without it) sessions in
+    which the person actually inverted."""
+    with db.session() as session:
+        query = select(func.count(SessionRecord.id)).where(SessionRecord.owner_id == owner)
+        if since is not None:
+            query = query.where(SessionRecord.started_at >= since, SessionRecord.status != "aborted")
+        else:
+            query = query.where(SessionRecord.held_s > 0)
+        return int(session.scalar(query) or 0)
+
+
+def session_config(week: PlanWeek, caps: Caps, spotter_required: bool, checkin_interval_s: float) -> SessionConfig:
+    """The engine's configuration for a week's prescription, bounded by the screening caps."""
+    prescription = week.prescription
+    return fit_within_cap(
+        SessionConfig(
+            angle_deg=min(prescription.angle_deg, caps.max_angle_deg),
+            hold_s=prescription.hold_s,
+            sets=prescription.sets,
+            set_rest_s=prescription.rest_s,
+            oscillation_down_s=prescription.oscillation_down_s,
+            oscillation_up_s=prescription.oscillation_up_s,
+            rest_near_horizontal_s=prescription.rest_near_horizontal_s,
+            cap_hold_s=caps.max_hold_s,
+            cap_angle_deg=caps.max_angle_deg,
+            max_tilt_rate_deg_s=caps.max_tilt_rate_deg_s,
+            spotter_required=spotter_required,
+            checkin_interval_s=checkin_interval_s,
+        )
+    )
+
+
+@use_case
+def prepare_session(
+    db: Database,
+    evidence: Evidence,
+    today: dt.date,
+    checkin_interval_s: float,
+    *,
+    owner_handle: str,
+) -> SessionSetup:
+    """Everything a session needs, or the reason it may not run today (finished weeks are reviewed first)."""
+    with db.session() as session:
+        owner = repo.owner_id(session, owner_handle)
+        screening = repo.latest_screening(session, owner)
+        saved_plan = repo.current_plan(session, owner)
+        pauses = _active_pauses(session, owner, evidence, today)
+        changed = _profile_change(session, owner, screening.answers) if screening is not None else None
+        plan = _review_due_weeks(session, owner, saved_plan, evidence, today)[0] if saved_plan is not None else None
+    if pauses:
+        raise ServiceError(pause_message(pauses[0]))
+    if screening is None or not screening.result.usable_on(today):
+        raise ServiceError("no cleared, unexpired screening: screen (and record any clearance) first")
+    if changed:
+        raise ServiceError(changed)
+    if saved_plan is None or plan is None:
+        raise ServiceError("no plan yet: make a plan first")
+    if plan.paused:
+        raise ServiceError(
+            "your plan was paused: it does not resume by itself. Make a new plan, which starts again from the first"
+            " step."
+        )
+    week = plan.week_on(today)
+    if week is None:
+        raise ServiceError(f"today is outside your plan ({plan.start_date.isoformat()} to {plan.end_date.isoformat()})")
+    midnight = dt.datetime.combine(today, dt.time(0, 0)).astimezone()
+    done_today = sessions_count(db, owner, since=midnight)
+    if done_today >= week.prescription.sessions_per_day:
+        raise ServiceError(
+            f"you have had {done_today} session(s) today; your plan allows {week.prescription.sessions_per_day}"
+        )
+    caps = screening.result.caps
+    spotter_required = sessions_count(db, owner) < caps.supervised_sessions
+    config = session_config(week, caps, spotter_required, checkin_interval_s)
+    return SessionSetup(today, owner, saved_plan.id, week, caps, config)
+
+
+@use_case
+def finish_session(
+    db: Database,
+    evidence: Evidence,
+    journal: Journal,
+    engine: SessionEngine,
+    setup: SessionSetup,
+    *,
+    demo: bool = False,
+) -> tuple[SessionLog, Pause | None]:
+    """After the survey: log the session for the weekly review (pausing at once on a red flag), close its journal."""
+    survey = engine.survey
+    symptoms = (*engine.symptoms, *(survey.symptoms if survey else ()))
+    log = SessionLog(
+        date=setup.today,
+        completed=engine.end_reason is EndReason.COMPLETED,
+        pain_before=engine.pain_before,
+        pain_after=survey.pain_after if survey else None,
+        tolerance=Tolerance(survey.tolerance) if survey and survey.tolerance else None,
+        symptoms=tuple(s for s in dict.fromkeys(symptoms) if s in evidence.symptoms),
+        angle_deg=engine.max_angle_seen or engine.config.angle_deg,
+        inverted_s=round(engine.held_s),
+    )
+    with db.session() as session:
+        log, pause = _store_log(session, evidence, setup.owner, log, DEMONSTRATION if demo else "session", guided=True)
+    journal.finish("done", engine.end_reason.value if engine.end_reason else None, engine.held_s)
+    return log, pause
