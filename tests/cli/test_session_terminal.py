@@ -58,6 +58,18 @@ def confirm_checklist(child: pexpect.spawn) -> None:
     child.sendline("4")
 
 
+def finish_stopped_session(child: pexpect.spawn) -> None:
+    """The survey after a stop: felt easy, no symptoms; the session is saved as stopped and the program exits 0."""
+    child.expect("How was it")
+    child.sendline("easy")
+    child.expect("symptoms")
+    child.sendline("n")
+    child.expect("saved: stopped")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
 def sessions(runner: CliRunner) -> list[dict]:  # type: ignore[type-arg]
     return json.loads(runner.invoke(app, ["session", "list", "--json"]).stdout)  # type: ignore[no-any-return]
 
@@ -76,14 +88,7 @@ def test_short_session_with_checkin_and_stop(planned: dict[str, str], runner: Cl
     while child.expect(["Check-in: press SPACE", "Please answer", "Pain now"]) < 2:
         child.send(" ")
     child.sendline("3")
-    child.expect("How was it")
-    child.sendline("easy")
-    child.expect("symptoms")
-    child.sendline("n")
-    child.expect("saved: stopped")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    finish_stopped_session(child)
     [session] = sessions(runner)
     assert session["status"] == "done" and session["end_reason"] == "stopped"
     exported = tmp_path / "s.jsonl"
@@ -193,13 +198,6 @@ def test_ctrl_c_during_a_session_is_a_stop_with_return_and_survey(planned: dict[
     while child.expect(["Check-in: press SPACE", "Please answer", "Pain now"]) < 2:
         child.send(" ")
     child.sendline("2")
-    child.expect("How was it")
-    child.sendline("easy")
-    child.expect("symptoms")
-    child.sendline("n")
-    child.expect("saved: stopped")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    finish_stopped_session(child)
     [session] = sessions(runner)
     assert session["end_reason"] == "stopped"
