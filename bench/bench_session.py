@@ -76,8 +76,8 @@ async def cue_timing(db: Database) -> dict[str, float]:
     )
     clock = RealClock(SPEED)
     engine = SessionEngine(config, clock)
-    with db.session() as session:
-        owner = repo.owner_id(session)
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, repo.LOCAL_OWNER)
     journal = Journal.start(db, owner, None, config, {"bench": True})
     runner_ref: list[SessionRunner] = []
     sink = TimingSink(clock, runner_ref)
@@ -117,8 +117,8 @@ class ReturnWatcher:
 
 
 async def stop_latency(db: Database, runs: int = 300) -> dict[str, float]:
-    with db.session() as session:
-        owner = repo.owner_id(session)
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, repo.LOCAL_OWNER)
     latencies: list[float] = []
     for _ in range(runs):
         config = SessionConfig(angle_deg=30, hold_s=120)

@@ -170,8 +170,8 @@ async def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as directory:
             db = Database(f"sqlite:///{Path(directory) / 'bench.db'}")
-            with db.session() as session:
-                repo.owner_id(session)
+            with db.unit_of_work() as uow:
+                repo.owner_id(uow, repo.LOCAL_OWNER)
             now = await stop_latency(db, SessionRunner)
             before = await stop_latency(db, JournalFirstRunner)
             db.dispose()

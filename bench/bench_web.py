@@ -31,8 +31,8 @@ def seed(url: str) -> None:
     db = Database(url)
     rng = random.Random(7)
     start = SEEDED_UNTIL - dt.timedelta(days=SESSIONS // PER_DAY - 1)
-    with db.session() as session:
-        owner = repo.owner_id(session)
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, repo.LOCAL_OWNER)
         for index in range(SESSIONS):
             before = rng.randint(2, 8)
             log = SessionLog(
@@ -43,7 +43,7 @@ def seed(url: str) -> None:
                 angle_deg=float(20 + (index // 70) % 40),
                 inverted_s=rng.randint(60, 300),
             )
-            repo.add_session_log(session, owner, None, log)
+            repo.add_session_log(uow, owner, None, log)
     db.dispose()
 
 

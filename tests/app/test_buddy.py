@@ -59,7 +59,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[Any] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: Any, uow: Any, envelope: Any) -> str:
         self.messages.append(envelope)
         return "250 OK"
 

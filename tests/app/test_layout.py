@@ -41,7 +41,7 @@ def test_a_refused_plan_writes_neither_the_screening_nor_the_profile(tmp_path: P
         with pytest.raises(ServiceError):
             services.make_plan(db, evidence, Preferences(start_date=TODAY), TODAY, glaucoma, owner_handle="local")
         assert services.latest_screening(db, owner_handle="local") is None
-        with db.session() as session:
-            assert repo.get_profile(session, repo.owner_id(session, "local")) is None
+        with db.unit_of_work() as uow:
+            assert repo.get_profile(uow, repo.owner_id(uow, "local")) is None
     finally:
         db.dispose()

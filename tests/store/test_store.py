@@ -27,33 +27,33 @@ def exercise(url: str) -> None:
         assert diff == [], f"models and migrations disagree: {diff}"
         answers = Answers.model_validate({"age": 40, "height": "6 ft", "weight": "200 lb", "conditions": ["knee_pain"]})
         result = screen(answers, load_evidence(), TODAY)
-        with db.session() as session:
-            owner = repo.owner_id(session, repo.LOCAL_OWNER)
-            repo.save_profile(session, owner, answers)
-            repo.save_screening(session, owner, answers, result)
-        with db.session() as session:
-            owner = repo.owner_id(session, repo.LOCAL_OWNER)
-            saved = repo.latest_screening(session, owner)
+        with db.unit_of_work() as uow:
+            owner = repo.owner_id(uow, repo.LOCAL_OWNER)
+            repo.save_profile(uow, owner, answers)
+            repo.save_screening(uow, owner, answers, result)
+        with db.unit_of_work() as uow:
+            owner = repo.owner_id(uow, repo.LOCAL_OWNER)
+            saved = repo.latest_screening(uow, owner)
             assert saved is not None
             assert saved.result == result
             assert saved.answers == answers
-            profile = repo.get_profile(session, owner)
+            profile = repo.get_profile(uow, owner)
             assert profile is not None and profile.height_cm == answers.height_cm
         logs = [
             SessionLog(date=TODAY, pain_before=6, pain_after=4, angle_deg=20, inverted_s=60),
             SessionLog(date=TODAY, pain_before=4, pain_after=None, angle_deg=30, inverted_s=90, symptoms=("nausea",)),
             SessionLog(date=TODAY + dt.timedelta(days=2), completed=False, tolerance=Tolerance.HARD),
         ]
-        with db.session() as session:
-            owner = repo.owner_id(session, repo.LOCAL_OWNER)
+        with db.unit_of_work() as uow:
+            owner = repo.owner_id(uow, repo.LOCAL_OWNER)
             for log in logs:
-                repo.add_session_log(session, owner, None, log)
-        with db.session() as session:
-            owner = repo.owner_id(session, repo.LOCAL_OWNER)
-            assert repo.session_logs(session, owner) == logs
-            assert repo.daily_summaries(session, owner) == summarize_days(logs), "SQL and Python agree"
-            assert repo.pain_before_scores(session, owner) == [6, 4]
-            assert repo.recent_session_logs(session, owner, 1) == [logs[2]]
+                repo.add_session_log(uow, owner, None, log)
+        with db.unit_of_work() as uow:
+            owner = repo.owner_id(uow, repo.LOCAL_OWNER)
+            assert repo.session_logs(uow, owner) == logs
+            assert repo.daily_summaries(uow, owner) == summarize_days(logs), "SQL and Python agree"
+            assert repo.pain_before_scores(uow, owner) == [6, 4]
+            assert repo.recent_session_logs(uow, owner, 1) == [logs[2]]
     finally:
         db.dispose()
     # Migrating again is a no-op.

@@ -87,10 +87,10 @@ def test_a_red_flag_in_the_session_survey_pauses(data_dir: Path, runner: CliRunn
     db = open_db()
     evidence = load_evidence()
     try:
-        with db.session() as session:
+        with db.unit_of_work() as uow:
             from hangtime.store import repo
 
-            owner = repo.owner_id(session, repo.LOCAL_OWNER)
+            owner = repo.owner_id(uow, repo.LOCAL_OWNER)
         from hangtime.core.planning import SessionLog
 
         pause = services.log_guided(
@@ -136,10 +136,10 @@ def test_a_changed_profile_voids_the_screening(data_dir: Path, runner: CliRunner
     evidence = load_evidence()
     try:
         services.prepare_session(db, evidence, dt.date(2026, 11, 23), 30, owner_handle=LOCAL)  # fine before the change
-        with db.session() as session:
+        with db.unit_of_work() as uow:
             from hangtime.store import repo
 
-            profile = repo.get_profile(session, repo.owner_id(session, repo.LOCAL_OWNER))
+            profile = repo.get_profile(uow, repo.owner_id(uow, repo.LOCAL_OWNER))
             assert profile is not None
             profile.weight_kg = 95.0
         with pytest.raises(services.ServiceError, match="your weight changed after your last screening"):

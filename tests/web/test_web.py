@@ -183,13 +183,13 @@ def test_disconnect_while_inverted_is_a_missed_checkin(client: TestClient) -> No
         socket.send_json({"type": "start", "items": items, "pain_before": 3})
         wait_for(socket, lambda m: m["type"] == "state" and m["phase"] == "tilting")
     live = client.app.state.live  # type: ignore[attr-defined]
-    [session] = [s for s in live.sessions.values()]
+    [uow] = [s for s in live.sessions.values()]
     deadline = time.monotonic() + 5
-    while not session.engine.alarming and time.monotonic() < deadline:
+    while not uow.engine.alarming and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert session.engine.alarming, "the page went away while inverted: alarm"
-    assert session.engine.phase.value == "returning"
-    while session.buddy_alerts == 0 and time.monotonic() < deadline + 10:
+    assert uow.engine.alarming, "the page went away while inverted: alarm"
+    assert uow.engine.phase.value == "returning"
+    while uow.buddy_alerts == 0 and time.monotonic() < deadline + 10:
         time.sleep(0.02)
     with client.websocket_connect("/ws/session") as socket:
         state = socket.receive_json()

@@ -234,8 +234,8 @@ def session_command(
             console.print(Panel(demonstration_banner(demo_speed), style="bold magenta"))
         db = open_database()
         try:
-            with db.session() as session:
-                owner = repo.owner_id(session, acting_for())
+            with db.unit_of_work() as uow:
+                owner = repo.owner_id(uow, acting_for())
             handle_interrupted(db, owner, ev)
             setup = services.prepare_session(
                 db, ev, today(), config_settings.checkin_interval_s, owner_handle=acting_for()
@@ -403,12 +403,10 @@ def list_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     with friendly_errors():
         db = open_database()
         try:
-            with db.session() as session:
-                owner = repo.owner_id(session, acting_for())
+            with db.unit_of_work() as uow:
+                owner = repo.owner_id(uow, acting_for())
                 rows = list(
-                    session.scalars(
-                        select(SessionRecord).where(SessionRecord.owner_id == owner).order_by(SessionRecord.id)
-                    )
+                    uow.scalars(select(SessionRecord).where(SessionRecord.owner_id == owner).order_by(SessionRecord.id))
                 )
                 items = [
                     {
@@ -451,9 +449,9 @@ def buddy_set(
         )
         db = open_database()
         try:
-            with db.session() as session:
-                owner = repo.owner_id(session, acting_for())
-                profile = session.scalar(select(Profile).where(Profile.owner_id == owner))
+            with db.unit_of_work() as uow:
+                owner = repo.owner_id(uow, acting_for())
+                profile = uow.scalar(select(Profile).where(Profile.owner_id == owner))
                 if profile is None:
                     fail("no profile yet: run `hangtime screen` first")
                 profile.buddy = contact.model_dump()
@@ -470,8 +468,8 @@ def buddy_test() -> None:
     with friendly_errors():
         db = open_database()
         try:
-            with db.session() as session:
-                owner = repo.owner_id(session, acting_for())
+            with db.unit_of_work() as uow:
+                owner = repo.owner_id(uow, acting_for())
             contact, person = services.load_buddy(db, owner)
         finally:
             db.dispose()

@@ -58,10 +58,10 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def unit_of_work(self) -> Iterator[Session]:
         """One unit of work: committed on success, rolled back (writing nothing) on any error."""
-        with self._sessions() as session, session.begin():
-            yield session
+        with self._sessions() as uow, uow.begin():
+            yield uow
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -28,7 +28,7 @@ class Journal:
     def start(
         cls, db: Database, owner: int, plan_id: int | None, config: SessionConfig, extra: dict[str, Any]
     ) -> Journal:
-        with db.session() as session:
+        with db.unit_of_work() as uow:
             record = SessionRecord(
                 owner_id=owner,
                 plan_id=plan_id,
@@ -37,13 +37,13 @@ class Journal:
                 started_at=dt.datetime.now(dt.UTC),
                 held_s=None,
             )
-            session.add(record)
-            session.flush()
+            uow.add(record)
+            uow.flush()
             return cls(db, record.id)
 
     def _write(self, t: float, kind: str, name: str, payload: dict[str, Any]) -> None:
-        with self.db.session() as session:
-            session.add(
+        with self.db.unit_of_work() as uow:
+            uow.add(
                 SessionEventRecord(session_id=self.session_id, t=round(t, 3), kind=kind, name=name, payload=payload)
             )
 
@@ -57,8 +57,8 @@ class Journal:
         self._write(t, "note", name, payload)
 
     def finish(self, status: str, end_reason: str | None, held_s: float) -> None:
-        with self.db.session() as session:
-            session.execute(
+        with self.db.unit_of_work() as uow:
+            uow.execute(
                 update(SessionRecord)
                 .where(SessionRecord.id == self.session_id)
                 .values(status=status, end_reason=end_reason, held_s=held_s, ended_at=dt.datetime.now(dt.UTC))
@@ -68,35 +68,35 @@ class Journal:
 def mark_interrupted(db: Database, owner: int | None = None, *, via: str | None = None) -> list[int]:
     """Sessions left 'running' by a crash, a kill or a server restart: mark them interrupted, keeping all their
     events. `via="web"` marks only the web's (a terminal session of the same person may be running right now)."""
-    with db.session() as session:
+    with db.unit_of_work() as uow:
         query = select(SessionRecord.id, SessionRecord.config).where(SessionRecord.status == "running")
         if owner is not None:
             query = query.where(SessionRecord.owner_id == owner)
-        ids = [row.id for row in session.execute(query) if via is None or row.config.get("via") == via]
+        ids = [row.id for row in uow.execute(query) if via is None or row.config.get("via") == via]
         if ids:
-            session.execute(update(SessionRecord).where(SessionRecord.id.in_(ids)).values(status="interrupted"))
+            uow.execute(update(SessionRecord).where(SessionRecord.id.in_(ids)).values(status="interrupted"))
         return ids
 
 
 def awaiting_survey(db: Database, owner: int) -> list[int]:
     """Interrupted sessions whose person has not yet said how they are (ended_at is set when they have)."""
-    with db.session() as session:
+    with db.unit_of_work() as uow:
         query = select(SessionRecord.id).where(
             SessionRecord.owner_id == owner, SessionRecord.status == "interrupted", SessionRecord.ended_at.is_(None)
         )
-        return list(session.scalars(query.order_by(SessionRecord.id)))
+        return list(uow.scalars(query.order_by(SessionRecord.id)))
 
 
 def close_interrupted(db: Database, session_id: int) -> None:
-    with db.session() as session:
-        session.execute(
+    with db.unit_of_work() as uow:
+        uow.execute(
             update(SessionRecord).where(SessionRecord.id == session_id).values(ended_at=dt.datetime.now(dt.UTC))
         )
 
 
 def session_info(db: Database, session_id: int) -> dict[str, Any] | None:
-    with db.session() as session:
-        record = session.get(SessionRecord, session_id)
+    with db.unit_of_work() as uow:
+        record = uow.get(SessionRecord, session_id)
         if record is None:
             return None
         return {
@@ -111,11 +111,11 @@ def session_info(db: Database, session_id: int) -> dict[str, Any] | None:
 
 
 def journal_rows(db: Database, session_id: int, kind: str | None = None) -> list[dict[str, Any]]:
-    with db.session() as session:
+    with db.unit_of_work() as uow:
         query = select(SessionEventRecord).where(SessionEventRecord.session_id == session_id)
         if kind is not None:
             query = query.where(SessionEventRecord.kind == kind)
-        rows = session.scalars(query.order_by(SessionEventRecord.id))
+        rows = uow.scalars(query.order_by(SessionEventRecord.id))
         return [{"t": r.t, "kind": r.kind, "name": r.name, **r.payload} for r in rows]
 
 

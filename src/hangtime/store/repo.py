@@ -29,34 +29,34 @@ from hangtime.store.models import (
 LOCAL_OWNER = "local"
 
 
-def owner_id(session: Session, handle: str) -> int:
+def owner_id(uow: Session, handle: str) -> int:
     """The owner's id, created on first use (the CLI runs as the single local owner)."""
-    found = session.scalar(select(Owner.id).where(Owner.handle == handle))
+    found = uow.scalar(select(Owner.id).where(Owner.handle == handle))
     if found is not None:
         return found
     owner = Owner(handle=handle, display_name=handle)
-    session.add(owner)
-    session.flush()
+    uow.add(owner)
+    uow.flush()
     return owner.id
 
 
-def save_profile(session: Session, owner: int, answers: Answers, name: str = "") -> Profile:
-    profile = session.scalar(select(Profile).where(Profile.owner_id == owner))
+def save_profile(uow: Session, owner: int, answers: Answers, name: str = "") -> Profile:
+    profile = uow.scalar(select(Profile).where(Profile.owner_id == owner))
     if profile is None:
         profile = Profile(owner_id=owner, age=answers.age, height_cm=answers.height_cm, weight_kg=answers.weight_kg)
-        session.add(profile)
+        uow.add(profile)
     profile.name = name or profile.name or ""
     profile.age = answers.age
     profile.height_cm = answers.height_cm
     profile.weight_kg = answers.weight_kg
     profile.table_model = answers.table
     profile.experienced = answers.experienced
-    session.flush()
+    uow.flush()
     return profile
 
 
-def get_profile(session: Session, owner: int) -> Profile | None:
-    return session.scalar(select(Profile).where(Profile.owner_id == owner))
+def get_profile(uow: Session, owner: int) -> Profile | None:
+    return uow.scalar(select(Profile).where(Profile.owner_id == owner))
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class SavedScreening:
     result: ScreeningResult
 
 
-def save_screening(session: Session, owner: int, answers: Answers, result: ScreeningResult) -> int:
+def save_screening(uow: Session, owner: int, answers: Answers, result: ScreeningResult) -> int:
     record = ScreeningRecord(
         owner_id=owner,
         answers=answers.model_dump(mode="json"),
@@ -76,13 +76,13 @@ def save_screening(session: Session, owner: int, answers: Answers, result: Scree
         screened_on=result.screened_on,
         valid_until=result.valid_until,
     )
-    session.add(record)
-    session.flush()
+    uow.add(record)
+    uow.flush()
     return record.id
 
 
-def latest_screening(session: Session, owner: int) -> SavedScreening | None:
-    record = session.scalar(
+def latest_screening(uow: Session, owner: int) -> SavedScreening | None:
+    record = uow.scalar(
         select(ScreeningRecord).where(ScreeningRecord.owner_id == owner).order_by(ScreeningRecord.id.desc()).limit(1)
     )
     if record is None:
@@ -94,7 +94,7 @@ def latest_screening(session: Session, owner: int) -> SavedScreening | None:
     )
 
 
-def add_clearance(session: Session, owner: int, record: ClearanceRecord) -> int:
+def add_clearance(uow: Session, owner: int, record: ClearanceRecord) -> int:
     row = ClearanceRow(
         owner_id=owner,
         by=record.by.value,
@@ -104,13 +104,13 @@ def add_clearance(session: Session, owner: int, record: ClearanceRecord) -> int:
         caps=record.caps.model_dump(exclude_none=True) if record.caps else None,
         valid_until=record.valid_until,
     )
-    session.add(row)
-    session.flush()
+    uow.add(row)
+    uow.flush()
     return row.id
 
 
-def clearances(session: Session, owner: int) -> list[ClearanceRecord]:
-    rows = session.scalars(select(ClearanceRow).where(ClearanceRow.owner_id == owner).order_by(ClearanceRow.id))
+def clearances(uow: Session, owner: int) -> list[ClearanceRecord]:
+    rows = uow.scalars(select(ClearanceRow).where(ClearanceRow.owner_id == owner).order_by(ClearanceRow.id))
     return [
         ClearanceRecord.model_validate(
             {
@@ -133,15 +133,15 @@ class SavedPlan:
     plan: Plan
 
 
-def save_plan(session: Session, owner: int, screening_id: int, plan: Plan) -> int:
+def save_plan(uow: Session, owner: int, screening_id: int, plan: Plan) -> int:
     """Store a new plan; an earlier active plan of the same owner is superseded."""
-    for earlier in session.scalars(
+    for earlier in uow.scalars(
         select(PlanRecord).where(PlanRecord.owner_id == owner, PlanRecord.status != "superseded")
     ):
         earlier.status = "superseded"
     record = PlanRecord(owner_id=owner, screening_id=screening_id, status=_status(plan), data=plan.as_dict())
-    session.add(record)
-    session.flush()
+    uow.add(record)
+    uow.flush()
     return record.id
 
 
@@ -149,8 +149,8 @@ def _status(plan: Plan) -> str:
     return "paused" if plan.paused else "active"
 
 
-def current_plan(session: Session, owner: int) -> SavedPlan | None:
-    record = session.scalar(
+def current_plan(uow: Session, owner: int) -> SavedPlan | None:
+    record = uow.scalar(
         select(PlanRecord)
         .where(PlanRecord.owner_id == owner, PlanRecord.status != "superseded")
         .order_by(PlanRecord.id.desc())
@@ -161,13 +161,13 @@ def current_plan(session: Session, owner: int) -> SavedPlan | None:
     return SavedPlan(record.id, record.screening_id, Plan.from_dict(record.data))
 
 
-def update_plan(session: Session, plan_id: int, plan: Plan, revision: Revision, owner: int) -> None:
-    record = session.get(PlanRecord, plan_id)
+def update_plan(uow: Session, plan_id: int, plan: Plan, revision: Revision, owner: int) -> None:
+    record = uow.get(PlanRecord, plan_id)
     if record is None:
         raise LookupError(f"no plan {plan_id}")
     record.data = plan.as_dict()
     record.status = _status(plan)
-    session.add(
+    uow.add(
         PlanRevisionRecord(
             owner_id=owner,
             plan_id=plan_id,
@@ -180,11 +180,11 @@ def update_plan(session: Session, plan_id: int, plan: Plan, revision: Revision, 
             reason_code=revision.key or None,
         )
     )
-    session.flush()
+    uow.flush()
 
 
-def plan_revisions(session: Session, plan_id: int) -> list[dict[str, object]]:
-    rows = session.scalars(
+def plan_revisions(uow: Session, plan_id: int) -> list[dict[str, object]]:
+    rows = uow.scalars(
         select(PlanRevisionRecord).where(PlanRevisionRecord.plan_id == plan_id).order_by(PlanRevisionRecord.id)
     )
     return [
@@ -202,7 +202,7 @@ def plan_revisions(session: Session, plan_id: int) -> list[dict[str, object]]:
     ]
 
 
-def add_session_log(session: Session, owner: int, plan_id: int | None, log: SessionLog, origin: str = "log") -> int:
+def add_session_log(uow: Session, owner: int, plan_id: int | None, log: SessionLog, origin: str = "log") -> int:
     record = SessionLogRecord(
         owner_id=owner,
         plan_id=plan_id,
@@ -217,8 +217,8 @@ def add_session_log(session: Session, owner: int, plan_id: int | None, log: Sess
         origin=origin,
         outside_prescription=log.outside_prescription,
     )
-    session.add(record)
-    session.flush()
+    uow.add(record)
+    uow.flush()
     return record.id
 
 
@@ -255,38 +255,38 @@ def _to_logs(rows: Iterable[Row[Any]]) -> list[SessionLog]:
 
 
 def session_logs(
-    session: Session, owner: int, plan_id: int | None = None, since: dt.date | None = None
+    uow: Session, owner: int, plan_id: int | None = None, since: dt.date | None = None
 ) -> list[SessionLog]:
     query = select(SessionLogRecord).where(SessionLogRecord.owner_id == owner)
     if plan_id is not None:
         query = query.where(SessionLogRecord.plan_id == plan_id)
     if since is not None:
         query = query.where(SessionLogRecord.session_date >= since)
-    return _to_logs(session.execute(_log_columns(query).order_by(SessionLogRecord.session_date, SessionLogRecord.id)))
+    return _to_logs(uow.execute(_log_columns(query).order_by(SessionLogRecord.session_date, SessionLogRecord.id)))
 
 
-def recent_session_logs(session: Session, owner: int, limit: int, offset: int = 0) -> list[SessionLog]:
+def recent_session_logs(uow: Session, owner: int, limit: int, offset: int = 0) -> list[SessionLog]:
     """`limit` sessions, newest first, skipping the newest `offset`."""
     query = select(SessionLogRecord).where(SessionLogRecord.owner_id == owner)
     newest_first = (SessionLogRecord.session_date.desc(), SessionLogRecord.id.desc())
     ordered = _log_columns(query).order_by(*newest_first).limit(limit).offset(offset)
-    return _to_logs(session.execute(ordered))
+    return _to_logs(uow.execute(ordered))
 
 
-def session_log_count(session: Session, owner: int) -> int:
-    return int(session.scalar(select(func.count(SessionLogRecord.id)).where(SessionLogRecord.owner_id == owner)) or 0)
+def session_log_count(uow: Session, owner: int) -> int:
+    return int(uow.scalar(select(func.count(SessionLogRecord.id)).where(SessionLogRecord.owner_id == owner)) or 0)
 
 
-def pain_before_scores(session: Session, owner: int) -> list[int]:
+def pain_before_scores(uow: Session, owner: int) -> list[int]:
     query = (
         select(SessionLogRecord.pain_before)
         .where(SessionLogRecord.owner_id == owner, SessionLogRecord.pain_before.is_not(None))
         .order_by(SessionLogRecord.session_date, SessionLogRecord.id)
     )
-    return [int(score) for score in session.scalars(query) if score is not None]
+    return [int(score) for score in uow.scalars(query) if score is not None]
 
 
-def daily_summaries(session: Session, owner: int) -> list[DaySummary]:
+def daily_summaries(uow: Session, owner: int) -> list[DaySummary]:
     """Per-day means and totals computed by the database (see outcomes.summarize_days for the same in Python)."""
     query = (
         select(
@@ -310,18 +310,18 @@ def daily_summaries(session: Session, owner: int) -> list[DaySummary]:
             angle_deg=None if angle is None else float(angle),
             inverted_s=int(inverted),
         )
-        for day, count, before, after, angle, inverted in session.execute(query)
+        for day, count, before, after, angle, inverted in uow.execute(query)
     ]
 
 
-def logs_on_day(session: Session, owner: int, day: dt.date) -> int:
+def logs_on_day(uow: Session, owner: int, day: dt.date) -> int:
     query = select(func.count(SessionLogRecord.id)).where(
         SessionLogRecord.owner_id == owner, SessionLogRecord.session_date == day
     )
-    return int(session.scalar(query) or 0)
+    return int(uow.scalar(query) or 0)
 
 
-def add_pause(session: Session, owner: int, pause: Pause) -> int:
+def add_pause(uow: Session, owner: int, pause: Pause) -> int:
     row = PauseRecord(
         owner_id=owner,
         since=pause.since,
@@ -332,13 +332,13 @@ def add_pause(session: Session, owner: int, pause: Pause) -> int:
         symptoms=list(pause.symptoms),
         urgent=pause.urgent,
     )
-    session.add(row)
-    session.flush()
+    uow.add(row)
+    uow.flush()
     return row.id
 
 
-def active_pauses(session: Session, owner: int) -> list[tuple[int, Pause]]:
-    rows = session.scalars(
+def active_pauses(uow: Session, owner: int) -> list[tuple[int, Pause]]:
+    rows = uow.scalars(
         select(PauseRecord)
         .where(PauseRecord.owner_id == owner, PauseRecord.lifted_on.is_(None))
         .order_by(PauseRecord.id)
@@ -360,7 +360,7 @@ def active_pauses(session: Session, owner: int) -> list[tuple[int, Pause]]:
     ]
 
 
-def lift_pause(session: Session, pause_id: int, on: dt.date) -> None:
-    row = session.get(PauseRecord, pause_id)
+def lift_pause(uow: Session, pause_id: int, on: dt.date) -> None:
+    row = uow.get(PauseRecord, pause_id)
     if row is not None:
         row.lifted_on = on

@@ -132,9 +132,9 @@ def pages_router(ctx: WebContext) -> APIRouter:
                 errors[{"height_cm": "height", "weight_kg": "weight"}.get(field, field)] = message
         if errors:
             return page(request, "onboarding.html", status=422, values=values, errors=errors)
-        with db.session() as session:
-            owner = repo.owner_id(session, actor)
-            repo.save_profile(session, owner, answers, name=name)
+        with db.unit_of_work() as uow:
+            owner = repo.owner_id(uow, actor)
+            repo.save_profile(uow, owner, answers, name=name)
         services.save_buddy(db, contact, name, owner_handle=actor)
         return RedirectResponse("/screening", status_code=303)
 
@@ -277,8 +277,8 @@ def pages_router(ctx: WebContext) -> APIRouter:
     def session_page(request: Request) -> HTMLResponse:
         error = None
         setup = None
-        with db.session() as session:
-            owner = repo.owner_id(session, actor)
+        with db.unit_of_work() as uow:
+            owner = repo.owner_id(uow, actor)
         running = live.current(owner)
         symptoms = list(evidence.symptoms.values())
         interrupted = services.interrupted_sessions(db, owner) if running is None else []
@@ -299,8 +299,8 @@ def pages_router(ctx: WebContext) -> APIRouter:
         tolerance: Annotated[Tolerance, Form()],
         symptoms: Annotated[list[str] | None, Form()] = None,
     ) -> Response:
-        with db.session() as session:
-            owner = repo.owner_id(session, actor)
+        with db.unit_of_work() as uow:
+            owner = repo.owner_id(uow, actor)
         waiting = {i.session_id: i for i in services.interrupted_sessions(db, owner)}
         if session_id not in waiting:
             return RedirectResponse("/session", status_code=303)

@@ -22,8 +22,8 @@ def session_socket_router(ctx: WebContext) -> APIRouter:
     @router.websocket("/ws/session")
     async def session_socket(socket: WebSocket) -> None:
         await socket.accept()
-        with db.session() as session:
-            owner = repo.owner_id(session, actor)
+        with db.unit_of_work() as uow:
+            owner = repo.owner_id(uow, actor)
         current = live.current(owner)
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         if current is not None:

@@ -12,8 +12,8 @@ from hangtime.store.models import Profile
 
 
 def load_buddy(db: Database, owner: int) -> tuple[BuddyContact | None, str]:
-    with db.session() as session:
-        profile = session.scalar(select(Profile).where(Profile.owner_id == owner))
+    with db.unit_of_work() as uow:
+        profile = uow.scalar(select(Profile).where(Profile.owner_id == owner))
         if profile is None:
             return None, ""
         contact = BuddyContact.model_validate(profile.buddy) if profile.buddy else None
@@ -22,9 +22,9 @@ def load_buddy(db: Database, owner: int) -> tuple[BuddyContact | None, str]:
 
 @use_case
 def save_buddy(db: Database, contact: BuddyContact | None, person: str, *, owner_handle: str) -> None:
-    with db.session() as session:
-        owner = repo.owner_id(session, owner_handle)
-        profile = repo.get_profile(session, owner)
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
+        profile = repo.get_profile(uow, owner)
         if profile is None:
             raise ServiceError("no profile yet: screen first")
         profile.buddy = contact.model_dump() if contact else None

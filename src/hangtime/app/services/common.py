@@ -42,9 +42,9 @@ def with_stored_clearances(answers: Answers, stored: list[ClearanceRecord]) -> A
     return answers.model_copy(update={"clearances": merged})
 
 
-def _profile_change(session: Session, owner: int, screened: Answers) -> str | None:
+def _profile_change(uow: Session, owner: int, screened: Answers) -> str | None:
     """Why the saved profile no longer matches the screening's answers (None when it does)."""
-    profile = repo.get_profile(session, owner)
+    profile = repo.get_profile(uow, owner)
     if profile is None:
         return None
     return profile_change(
@@ -52,13 +52,13 @@ def _profile_change(session: Session, owner: int, screened: Answers) -> str | No
     )
 
 
-def _active_pauses(session: Session, owner: int, evidence: Evidence, today: dt.date) -> list[Pause]:
+def _active_pauses(uow: Session, owner: int, evidence: Evidence, today: dt.date) -> list[Pause]:
     """Pauses still in force; one that a stored clearance now lifts is lifted on the way."""
-    clearances = repo.clearances(session, owner)
+    clearances = repo.clearances(uow, owner)
     remaining: list[Pause] = []
-    for pause_id, pause in repo.active_pauses(session, owner):
+    for pause_id, pause in repo.active_pauses(uow, owner):
         if lifting_clearance(pause, clearances, evidence.rules.clearance_validity.days, today) is not None:
-            repo.lift_pause(session, pause_id, today)
+            repo.lift_pause(uow, pause_id, today)
         else:
             remaining.append(pause)
     return remaining
@@ -82,23 +82,21 @@ def pause_message(pause: Pause) -> str:
 
 
 def _review_due_weeks(
-    session: Session, owner: int, saved: repo.SavedPlan, evidence: Evidence, today: dt.date
+    uow: Session, owner: int, saved: repo.SavedPlan, evidence: Evidence, today: dt.date
 ) -> tuple[Plan, list[Revision]]:
     plan = saved.plan
     applied: list[Revision] = []
     due = weeks_due_for_review(plan, today)
     if not due:
         return plan, applied
-    logs = repo.session_logs(session, owner, since=plan.start_date)
+    logs = repo.session_logs(uow, owner, since=plan.start_date)
     for week_number in due:
         was_paused = plan.paused
         plan, revision = review_week(plan, week_number, logs, evidence)
-        repo.update_plan(session, saved.id, plan, revision, owner)
+        repo.update_plan(uow, saved.id, plan, revision, owner)
         # A red flag paused the person when it was logged; a review's own pause (pain, a recurring symptom) starts here.
         if revision.decision is Decision.PAUSE and not was_paused and revision.key != "paused":
-            repo.add_pause(
-                session, owner, pause_for_review(revision.key, plan.weeks[week_number - 1].end_date, evidence)
-            )
+            repo.add_pause(uow, owner, pause_for_review(revision.key, plan.weeks[week_number - 1].end_date, evidence))
         applied.append(revision)
     return plan, applied
 
@@ -123,32 +121,32 @@ class Logged:
 
 
 def _store_log(
-    session: Session, evidence: Evidence, owner: int, log: SessionLog, origin: str, *, guided: bool
+    uow: Session, evidence: Evidence, owner: int, log: SessionLog, origin: str, *, guided: bool
 ) -> tuple[SessionLog, Pause | None]:
     """Check a log against the caps and the prescription, store it, and pause at once on a red flag.
 
     A typed log beyond the caps is refused; a guided session's is stored flagged (it happened). Either way a
     flagged log never counts as progress."""
-    latest = repo.latest_screening(session, owner)
+    latest = repo.latest_screening(uow, owner)
     caps = latest.result.caps if latest is not None else base_caps(evidence)
-    saved = repo.current_plan(session, owner)
+    saved = repo.current_plan(uow, owner)
     week = saved.plan.week_on(log.date) if saved is not None else None
-    over_caps, flag = prescription_breach(log, caps, week, repo.logs_on_day(session, owner, log.date) + 1)
+    over_caps, flag = prescription_breach(log, caps, week, repo.logs_on_day(uow, owner, log.date) + 1)
     if over_caps and not guided:
         raise ServiceError(f"the log of {log.date.isoformat()} is beyond your limits: {over_caps}")
     if origin == DEMONSTRATION:  # compressed time is not a session at the prescribed dose
         flag = "a demonstration" + (f"; {flag}" if flag else "")
     log = log.model_copy(update={"outside_prescription": flag})
-    repo.add_session_log(session, owner, saved.id if saved else None, log, origin)
+    repo.add_session_log(uow, owner, saved.id if saved else None, log, origin)
     pause = pause_for_log(log, evidence)
     if pause is not None:
-        repo.add_pause(session, owner, pause)
+        repo.add_pause(uow, owner, pause)
         if saved is not None and not saved.plan.paused:
             current = week or saved.plan.weeks[0]
             revision = Revision(
                 current.week, Decision.PAUSE, current.level, current.level, pause.text, pause.sources, "paused"
             )
-            repo.update_plan(session, saved.id, replace(saved.plan, paused=True), revision, owner)
+            repo.update_plan(uow, saved.id, replace(saved.plan, paused=True), revision, owner)
     return log, pause
 
 

@@ -21,8 +21,8 @@ from hangtime.store.journal import awaiting_survey, close_interrupted, journal_r
 @use_case
 def log_guided(db: Database, evidence: Evidence, owner: int, log: SessionLog, origin: str) -> Pause | None:
     """Store what a guided (or interrupted) session recorded: flagged, never refused, pausing on a red flag."""
-    with db.session() as session:
-        return _store_log(session, evidence, owner, log, origin, guided=True)[1]
+    with db.unit_of_work() as uow:
+        return _store_log(uow, evidence, owner, log, origin, guided=True)[1]
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,10 @@ def log_sessions(
         check_log(log, evidence, today)
     pauses: list[Pause] = []
     flagged: list[str] = []
-    with db.session() as session:
-        owner = repo.owner_id(session, owner_handle)
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
         for log in logs:
-            stored, pause = _store_log(session, evidence, owner, log, origin, guided=False)
+            stored, pause = _store_log(uow, evidence, owner, log, origin, guided=False)
             if pause is not None:
                 pauses.append(pause)
             if stored.outside_prescription:
@@ -93,8 +93,8 @@ def log_sessions(
 
 
 def session_logs(db: Database, *, owner_handle: str) -> list[SessionLog]:
-    with db.session() as session:
-        return repo.session_logs(session, repo.owner_id(session, owner_handle))
+    with db.unit_of_work() as uow:
+        return repo.session_logs(uow, repo.owner_id(uow, owner_handle))
 
 
 @dataclass(frozen=True)
@@ -110,11 +110,11 @@ def history_summary(
 ) -> HistorySummary:
     """What the history page and API show, aggregated in the database so long histories stay fast.
     `with_days=False` skips the per-day aggregates that only the charts need."""
-    with db.session() as session:
-        owner = repo.owner_id(session, owner_handle)
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
         return HistorySummary(
-            count=repo.session_log_count(session, owner),
-            recent=repo.recent_session_logs(session, owner, recent, offset),
-            days=repo.daily_summaries(session, owner) if with_days else [],
-            pain_scores=repo.pain_before_scores(session, owner),
+            count=repo.session_log_count(uow, owner),
+            recent=repo.recent_session_logs(uow, owner, recent, offset),
+            days=repo.daily_summaries(uow, owner) if with_days else [],
+            pain_scores=repo.pain_before_scores(uow, owner),
         )

@@ -47,21 +47,21 @@ def make_plan(
     Nothing is written when the plan is refused. A pause is never lifted by a new plan."""
     if answers is not None:
         check_answers(answers, evidence, today)
-    with db.session() as session:
-        owner = repo.owner_id(session, owner_handle)
-        pauses = _active_pauses(session, owner, evidence, today)
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
+        pauses = _active_pauses(uow, owner, evidence, today)
         if pauses:
             raise ServiceError(pause_message(pauses[0]))
         if answers is not None:
-            answers = with_stored_clearances(with_reading_date(answers, today), repo.clearances(session, owner))
+            answers = with_stored_clearances(with_reading_date(answers, today), repo.clearances(uow, owner))
             result = screen(answers, evidence, today)
             screening_id = None
         else:
-            latest = repo.latest_screening(session, owner)
+            latest = repo.latest_screening(uow, owner)
             if latest is None:
                 raise ServiceError("no saved screening: screen first")
             result, screening_id = latest.result, latest.id
-            changed = _profile_change(session, owner, latest.answers)
+            changed = _profile_change(uow, owner, latest.answers)
             if changed:
                 raise ServiceError(changed)
         try:
@@ -69,16 +69,16 @@ def make_plan(
         except PlanError as exc:
             raise ServiceError(str(exc), None if result.usable_on(today) else result) from None
         if answers is not None:
-            repo.save_profile(session, owner, answers)
-            screening_id = repo.save_screening(session, owner, answers, result)
+            repo.save_profile(uow, owner, answers)
+            screening_id = repo.save_screening(uow, owner, answers, result)
         assert screening_id is not None
-        plan_id = repo.save_plan(session, owner, screening_id, plan)
+        plan_id = repo.save_plan(uow, owner, screening_id, plan)
     return plan_id, plan
 
 
 def active_pauses(db: Database, evidence: Evidence, today: dt.date, *, owner_handle: str) -> list[Pause]:
-    with db.session() as session:
-        return _active_pauses(session, repo.owner_id(session, owner_handle), evidence, today)
+    with db.unit_of_work() as uow:
+        return _active_pauses(uow, repo.owner_id(uow, owner_handle), evidence, today)
 
 
 @dataclass(frozen=True)
@@ -90,21 +90,21 @@ class CurrentPlan:
 
 def current_plan(db: Database, evidence: Evidence, today: dt.date, *, owner_handle: str) -> CurrentPlan | None:
     """The plan, with every finished week reviewed first (a person who never asks for a review still gets it)."""
-    with db.session() as session:
-        owner = repo.owner_id(session, owner_handle)
-        saved = repo.current_plan(session, owner)
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
+        saved = repo.current_plan(uow, owner)
         if saved is None:
             return None
-        plan = _review_due_weeks(session, owner, saved, evidence, today)[0]
-        return CurrentPlan(saved.id, plan, repo.plan_revisions(session, saved.id))
+        plan = _review_due_weeks(uow, owner, saved, evidence, today)[0]
+        return CurrentPlan(saved.id, plan, repo.plan_revisions(uow, saved.id))
 
 
 @use_case
 def review_plan(db: Database, evidence: Evidence, today: dt.date, *, owner_handle: str) -> tuple[Plan, list[Revision]]:
     """Apply the weekly adaptation to every finished week not reviewed yet, storing each revision."""
-    with db.session() as session:
-        owner = repo.owner_id(session, owner_handle)
-        saved = repo.current_plan(session, owner)
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
+        saved = repo.current_plan(uow, owner)
         if saved is None:
             raise ServiceError("no plan yet: make a plan first")
-        return _review_due_weeks(session, owner, saved, evidence, today)
+        return _review_due_weeks(uow, owner, saved, evidence, today)

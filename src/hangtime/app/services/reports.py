@@ -28,12 +28,12 @@ class ReportData:
 @use_case
 def report_data(db: Database, *, owner_handle: str) -> ReportData:
     """Everything a clinician's report shows, read in one unit of work."""
-    with db.session() as session:
-        owner = repo.owner_id(session, owner_handle)
-        profile = repo.get_profile(session, owner)
-        screening = repo.latest_screening(session, owner)
-        clearances = repo.clearances(session, owner)
-        saved = repo.current_plan(session, owner)
-        plan = CurrentPlan(saved.id, saved.plan, repo.plan_revisions(session, saved.id)) if saved else None
-        logs = repo.session_logs(session, owner)
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
+        profile = repo.get_profile(uow, owner)
+        screening = repo.latest_screening(uow, owner)
+        clearances = repo.clearances(uow, owner)
+        saved = repo.current_plan(uow, owner)
+        plan = CurrentPlan(saved.id, saved.plan, repo.plan_revisions(uow, saved.id)) if saved else None
+        logs = repo.session_logs(uow, owner)
     return ReportData(profile, screening, clearances, plan, logs)

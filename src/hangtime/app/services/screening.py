@@ -31,12 +31,12 @@ def screen_and_save(
     answers = with_reading_date(answers, today)
     if db is None:
         return screen(answers, evidence, today), None
-    with db.session() as session:
-        owner = repo.owner_id(session, owner_handle)
-        answers = with_stored_clearances(answers, repo.clearances(session, owner))
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
+        answers = with_stored_clearances(answers, repo.clearances(uow, owner))
         result = screen(answers, evidence, today)
-        repo.save_profile(session, owner, answers)
-        return result, repo.save_screening(session, owner, answers, result)
+        repo.save_profile(uow, owner, answers)
+        return result, repo.save_screening(uow, owner, answers, result)
 
 
 @use_case
@@ -51,13 +51,13 @@ def record_clearance(
     if refusal:
         raise ServiceError(refusal)
     validity_days = evidence.rules.clearance_validity.days
-    with db.session() as session:
-        owner = repo.owner_id(session, owner_handle)
-        latest = repo.latest_screening(session, owner)
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
+        latest = repo.latest_screening(uow, owner)
         if latest is None:
             raise ServiceError("no saved screening to apply the clearance to: screen first")
         if RESUME_AFTER_PAUSE in record.conditions:
-            pauses = [pause for _, pause in repo.active_pauses(session, owner)]
+            pauses = [pause for _, pause in repo.active_pauses(uow, owner)]
             if not pauses:
                 raise ServiceError("there is no pause to lift: nothing was paused")
             for pause in pauses:
@@ -70,17 +70,17 @@ def record_clearance(
                         f"the clearance must be dated after {pause.since.isoformat()}, the day of the pause"
                         " (a clearance on the same day may predate what happened)"
                     )
-        answers = with_stored_clearances(latest.answers, [*repo.clearances(session, owner), record])
+        answers = with_stored_clearances(latest.answers, [*repo.clearances(uow, owner), record])
         check_answers(answers, evidence, today)
         result = screen(answers, evidence, today)
-        repo.add_clearance(session, owner, record)
-        repo.save_screening(session, owner, answers, result)
-        for pause_id, pause in repo.active_pauses(session, owner):
+        repo.add_clearance(uow, owner, record)
+        repo.save_screening(uow, owner, answers, result)
+        for pause_id, pause in repo.active_pauses(uow, owner):
             if lifting_clearance(pause, [record], validity_days, today) is not None:
-                repo.lift_pause(session, pause_id, today)
+                repo.lift_pause(uow, pause_id, today)
         return result
 
 
 def latest_screening(db: Database, *, owner_handle: str) -> repo.SavedScreening | None:
-    with db.session() as session:
-        return repo.latest_screening(session, repo.owner_id(session, owner_handle))
+    with db.unit_of_work() as uow:
+        return repo.latest_screening(uow, repo.owner_id(uow, owner_handle))

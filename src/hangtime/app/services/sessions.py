@@ -46,13 +46,13 @@ class SessionSetup:
 def sessions_count(db: Database, owner: int, since: dt.datetime | None = None) -> int:
     """Sessions started since `since` (not counting ones refused at the checklist), or (without it) sessions in
     which the person actually inverted."""
-    with db.session() as session:
+    with db.unit_of_work() as uow:
         query = select(func.count(SessionRecord.id)).where(SessionRecord.owner_id == owner)
         if since is not None:
             query = query.where(SessionRecord.started_at >= since, SessionRecord.status != "aborted")
         else:
             query = query.where(SessionRecord.held_s > 0)
-        return int(session.scalar(query) or 0)
+        return int(uow.scalar(query) or 0)
 
 
 def session_config(week: PlanWeek, caps: Caps, spotter_required: bool, checkin_interval_s: float) -> SessionConfig:
@@ -86,13 +86,13 @@ def prepare_session(
     owner_handle: str,
 ) -> SessionSetup:
     """Everything a session needs, or the reason it may not run today (finished weeks are reviewed first)."""
-    with db.session() as session:
-        owner = repo.owner_id(session, owner_handle)
-        screening = repo.latest_screening(session, owner)
-        saved_plan = repo.current_plan(session, owner)
-        pauses = _active_pauses(session, owner, evidence, today)
-        changed = _profile_change(session, owner, screening.answers) if screening is not None else None
-        plan = _review_due_weeks(session, owner, saved_plan, evidence, today)[0] if saved_plan is not None else None
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
+        screening = repo.latest_screening(uow, owner)
+        saved_plan = repo.current_plan(uow, owner)
+        pauses = _active_pauses(uow, owner, evidence, today)
+        changed = _profile_change(uow, owner, screening.answers) if screening is not None else None
+        plan = _review_due_weeks(uow, owner, saved_plan, evidence, today)[0] if saved_plan is not None else None
     if pauses:
         raise ServiceError(pause_message(pauses[0]))
     if screening is None or not screening.result.usable_on(today):
@@ -144,7 +144,7 @@ def finish_session(
         angle_deg=engine.max_angle_seen or engine.config.angle_deg,
         inverted_s=round(engine.held_s),
     )
-    with db.session() as session:
-        log, pause = _store_log(session, evidence, setup.owner, log, DEMONSTRATION if demo else "session", guided=True)
+    with db.unit_of_work() as uow:
+        log, pause = _store_log(uow, evidence, setup.owner, log, DEMONSTRATION if demo else "session", guided=True)
     journal.finish("done", engine.end_reason.value if engine.end_reason else None, engine.held_s)
     return log, pause
