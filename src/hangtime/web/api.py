@@ -15,7 +15,7 @@ from hangtime.core.outcomes import pain_change
 from hangtime.core.planning import Mode, Preferences, SessionLog
 from hangtime.core.screening import Answers, ClearanceRecord
 from hangtime.exports.fhir import fhir_bundle
-from hangtime.web.context import WebContext, problem
+from hangtime.web.context import Actor, WebContext, problem
 
 
 class PlanRequest(BaseModel):
@@ -35,7 +35,7 @@ class ClearanceRequest(BaseModel):
 
 
 def api_router(ctx: WebContext) -> APIRouter:
-    evidence, db, actor, today = ctx.evidence, ctx.db, ctx.actor, ctx.today
+    evidence, db, today = ctx.evidence, ctx.db, ctx.today
     router = APIRouter()
 
     @router.get("/api/sources", tags=["evidence"])
@@ -47,26 +47,26 @@ def api_router(ctx: WebContext) -> APIRouter:
         return [c.model_dump(mode="json") for c in evidence.conditions.values()]
 
     @router.post("/api/screen", tags=["screening"])
-    def api_screen(answers: Answers, save: bool = True) -> dict[str, Any]:
+    def api_screen(answers: Answers, actor: Actor, save: bool = True) -> dict[str, Any]:
         result, _ = services.screen_and_save(db if save else None, evidence, answers, today(), owner_handle=actor)
         return result.as_dict()
 
     @router.get("/api/screening", tags=["screening"], responses={404: {"description": "No screening yet"}})
-    def api_latest_screening() -> Any:
+    def api_latest_screening(actor: Actor) -> Any:
         saved = services.latest_screening(db, owner_handle=actor)
         if saved is None:
             return problem(404, "Not found", "no screening yet")
         return {"id": saved.id, "answers": saved.answers.model_dump(mode="json"), **saved.result.as_dict()}
 
     @router.post("/api/clearances", tags=["screening"])
-    def api_clearance(body: ClearanceRequest) -> dict[str, Any]:
+    def api_clearance(body: ClearanceRequest, actor: Actor) -> dict[str, Any]:
         record = ClearanceRecord(
             by=body.by, date=body.date, conditions=tuple(body.conditions), name=body.name, caps=body.caps
         )
         return services.record_clearance(db, evidence, record, today(), owner_handle=actor).as_dict()
 
     @router.post("/api/plan", tags=["plan"])
-    def api_plan(body: PlanRequest) -> dict[str, Any]:
+    def api_plan(body: PlanRequest, actor: Actor) -> dict[str, Any]:
         prefs = Preferences(
             start_date=body.start_date or today(),
             weeks=body.weeks,
@@ -78,7 +78,7 @@ def api_router(ctx: WebContext) -> APIRouter:
         return {"id": plan_id, **plan.as_dict()}
 
     @router.get("/api/plan", tags=["plan"], responses={404: {"description": "No plan yet"}})
-    def api_get_plan() -> Any:
+    def api_get_plan(actor: Actor) -> Any:
         current = services.current_plan(db, evidence, today(), owner_handle=actor)
         if current is None:
             return problem(404, "Not found", "no plan yet")
@@ -92,12 +92,12 @@ def api_router(ctx: WebContext) -> APIRouter:
         }
 
     @router.post("/api/plan/review", tags=["plan"])
-    def api_review() -> dict[str, Any]:
+    def api_review(actor: Actor) -> dict[str, Any]:
         plan, revisions = services.review_plan(db, evidence, today(), owner_handle=actor)
         return {"paused": plan.paused, "revisions": [r.as_dict() for r in revisions]}
 
     @router.post("/api/log", tags=["sessions"], status_code=201)
-    def api_log(log: SessionLog) -> dict[str, Any]:
+    def api_log(log: SessionLog, actor: Actor) -> dict[str, Any]:
         logged = services.log_sessions(db, evidence, [log], today(), owner_handle=actor)
         urgent = any(p.urgent for p in logged.pauses)
         return {
@@ -111,7 +111,9 @@ def api_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/api/history", tags=["sessions"])
     def api_history(
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0
+        actor: Actor,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     ) -> dict[str, Any]:
         """Sessions newest first, a page at a time, with the pain trend over all of them."""
         summary = services.history_summary(db, recent=limit, offset=offset, with_days=False, owner_handle=actor)
@@ -124,7 +126,7 @@ def api_router(ctx: WebContext) -> APIRouter:
         }
 
     @router.get("/api/export/fhir", tags=["exports"])
-    def api_fhir() -> dict[str, Any]:
+    def api_fhir(actor: Actor) -> dict[str, Any]:
         data = services.report_data(db, owner_handle=actor)
         answers = data.screening.answers if data.screening else None
         result = data.screening.result if data.screening else None

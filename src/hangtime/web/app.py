@@ -23,7 +23,7 @@ from hangtime.core.evidence import load_evidence
 from hangtime.core.planning import PlanError
 from hangtime.core.screening import AnswersError
 from hangtime.exports.report import make_environment
-from hangtime.store import Database, repo
+from hangtime.store import Database
 from hangtime.store.journal import mark_interrupted
 from hangtime.web.api import api_router
 from hangtime.web.context import WebContext, problem
@@ -38,7 +38,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     config = settings or load_settings()
     evidence = load_evidence()
     db = Database(config.resolved_database_url())
-    actor = repo.LOCAL_OWNER  # see WebContext.actor
     config.check_table_for_demonstration(config.table)
     live = LiveSessions(db, evidence, config.session_speed, config.smtp(), config.table, demo=config.demo)
 
@@ -60,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     templates = Jinja2Templates(env=make_environment())
     templates.env.globals["demo_banner"] = demonstration_banner(config.session_speed) if config.demo else None
 
-    ctx = WebContext(config, evidence, db, live, templates, actor)
+    ctx = WebContext(config, evidence, db, live, templates)
 
     # -- errors: problem details for the API, pages for the rest ---------------------------------------------
 

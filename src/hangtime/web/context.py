@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
+from starlette.requests import HTTPConnection
 
 from hangtime.config import Settings
 from hangtime.core.evidence import Evidence
-from hangtime.store import Database
+from hangtime.store import Database, repo
 from hangtime.web.live import LiveSessions
 
 
@@ -24,9 +25,6 @@ class WebContext:
     db: Database
     live: LiveSessions
     templates: Jinja2Templates
-    # Whom every use case acts for, passed explicitly (no use case has a default person): without accounts, the one
-    # person a loopback install serves.
-    actor: str
 
     def today(self) -> dt.date:
         return self.config.today or dt.date.today()
@@ -35,6 +33,16 @@ class WebContext:
         context.setdefault("evidence", self.evidence)
         context.setdefault("today", self.today())
         return self.templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def acting_for(connection: HTTPConnection) -> str:
+    """Whom a request acts for, resolved per request (HTTP or WebSocket) and passed to every use case explicitly:
+    without accounts, the one person a loopback install serves."""
+    return repo.LOCAL_OWNER
+
+
+# A route that reads or writes a person's data declares `actor: Actor`; none reaches a person any other way.
+Actor = Annotated[str, Depends(acting_for)]
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:

@@ -22,15 +22,15 @@ from hangtime.exports.calendar import plan_calendar
 from hangtime.exports.report import report_context, report_pdf, sessions_csv
 from hangtime.notify.buddy import BuddyContact
 from hangtime.store import repo
-from hangtime.web.context import WebContext
+from hangtime.web.context import Actor, WebContext
 
 
 def pages_router(ctx: WebContext) -> APIRouter:
-    config, evidence, db, live, actor = ctx.config, ctx.evidence, ctx.db, ctx.live, ctx.actor
+    config, evidence, db, live = ctx.config, ctx.evidence, ctx.db, ctx.live
     today, page = ctx.today, ctx.page
     router = APIRouter()
 
-    def blockers() -> dict[str, Any]:
+    def blockers(actor: str) -> dict[str, Any]:
         """Why a session cannot start today (None when it can), and any pause with its urgent advice."""
         pauses = services.active_pauses(db, evidence, today(), owner_handle=actor)
         try:
@@ -46,13 +46,13 @@ def pages_router(ctx: WebContext) -> APIRouter:
         }
 
     @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> HTMLResponse:
-        context = blockers()
+    def home(request: Request, actor: Actor) -> HTMLResponse:
+        context = blockers(actor)
         data = services.report_data(db, owner_handle=actor)
         week = data.plan.plan.week_on(today()) if data.plan else None
         return page(request, "home.html", data=data, week=week, **context)
 
-    def profile_form_values() -> dict[str, Any]:
+    def profile_form_values(actor: str) -> dict[str, Any]:
         data = services.report_data(db, owner_handle=actor)
         profile = data.profile
         if profile is None:
@@ -71,11 +71,12 @@ def pages_router(ctx: WebContext) -> APIRouter:
         }
 
     @router.get("/onboarding", response_class=HTMLResponse, include_in_schema=False)
-    def onboarding(request: Request) -> HTMLResponse:
-        return page(request, "onboarding.html", values=profile_form_values(), errors={})
+    def onboarding(request: Request, actor: Actor) -> HTMLResponse:
+        return page(request, "onboarding.html", values=profile_form_values(actor), errors={})
 
     @router.post("/onboarding", response_class=HTMLResponse, include_in_schema=False)
     def onboarding_submit(
+        actor: Actor,
         request: Request,
         age: Annotated[str, Form()] = "",
         height: Annotated[str, Form()] = "",
@@ -139,13 +140,13 @@ def pages_router(ctx: WebContext) -> APIRouter:
         return RedirectResponse("/screening", status_code=303)
 
     @router.get("/screening", response_class=HTMLResponse, include_in_schema=False)
-    def screening_page(request: Request) -> Response:
+    def screening_page(request: Request, actor: Actor) -> Response:
         if services.report_data(db, owner_handle=actor).profile is None:
             return RedirectResponse("/onboarding", status_code=303)
         return page(request, "screening.html", errors={}, checked=set(), bp="", bp_date="")
 
     @router.post("/screening", response_class=HTMLResponse, include_in_schema=False)
-    async def screening_submit(request: Request) -> Response:
+    async def screening_submit(request: Request, actor: Actor) -> Response:
         form = await request.form()
         profile = services.report_data(db, owner_handle=actor).profile
         if profile is None:
@@ -186,7 +187,7 @@ def pages_router(ctx: WebContext) -> APIRouter:
         return RedirectResponse("/screening/result", status_code=303)
 
     @router.get("/screening/result", response_class=HTMLResponse, include_in_schema=False)
-    def screening_result(request: Request) -> Response:
+    def screening_result(request: Request, actor: Actor) -> Response:
         saved = services.latest_screening(db, owner_handle=actor)
         if saved is None:
             return RedirectResponse("/screening", status_code=303)
@@ -194,6 +195,7 @@ def pages_router(ctx: WebContext) -> APIRouter:
 
     @router.post("/clearance", response_class=HTMLResponse, include_in_schema=False)
     def clearance_submit(
+        actor: Actor,
         request: Request,
         by: Annotated[str, Form()] = "",
         date: Annotated[str, Form()] = "",
@@ -216,14 +218,15 @@ def pages_router(ctx: WebContext) -> APIRouter:
         return RedirectResponse("/screening/result", status_code=303)
 
     @router.get("/plan", response_class=HTMLResponse, include_in_schema=False)
-    def plan_page(request: Request) -> HTMLResponse:
+    def plan_page(request: Request, actor: Actor) -> HTMLResponse:
         current = services.current_plan(db, evidence, today(), owner_handle=actor)
         saved = services.latest_screening(db, owner_handle=actor)
         week = current.plan.week_on(today()) if current else None
-        return page(request, "plan.html", current=current, screening=saved, week=week, errors={}, **blockers())
+        return page(request, "plan.html", current=current, screening=saved, week=week, errors={}, **blockers(actor))
 
     @router.post("/plan", response_class=HTMLResponse, include_in_schema=False)
     def plan_submit(
+        actor: Actor,
         request: Request,
         start_date: Annotated[str, Form()] = "",
         weeks: Annotated[str, Form()] = "8",
@@ -250,12 +253,12 @@ def pages_router(ctx: WebContext) -> APIRouter:
                 week=None,
                 errors={"plan": message},
                 revisions_applied=None,
-                **blockers(),
+                **blockers(actor),
             )
         return RedirectResponse("/plan", status_code=303)
 
     @router.post("/plan/review", response_class=HTMLResponse, include_in_schema=False)
-    def plan_review(request: Request) -> HTMLResponse:
+    def plan_review(request: Request, actor: Actor) -> HTMLResponse:
         try:
             _, revisions = services.review_plan(db, evidence, today(), owner_handle=actor)
         except ServiceError as exc:
@@ -263,7 +266,7 @@ def pages_router(ctx: WebContext) -> APIRouter:
         return page(request, "partials/review.html", revisions=revisions, error=None)
 
     @router.get("/plan.ics", include_in_schema=False)
-    def plan_ics() -> Response:
+    def plan_ics(actor: Actor) -> Response:
         current = services.current_plan(db, evidence, today(), owner_handle=actor)
         if current is None:
             return PlainTextResponse("no plan yet", status_code=404)
@@ -274,7 +277,7 @@ def pages_router(ctx: WebContext) -> APIRouter:
         )
 
     @router.get("/session", response_class=HTMLResponse, include_in_schema=False)
-    def session_page(request: Request) -> HTMLResponse:
+    def session_page(request: Request, actor: Actor) -> HTMLResponse:
         error = None
         setup = None
         with db.unit_of_work() as uow:
@@ -293,6 +296,7 @@ def pages_router(ctx: WebContext) -> APIRouter:
 
     @router.post("/session/interrupted", response_class=HTMLResponse, include_in_schema=False)
     def interrupted_survey(
+        actor: Actor,
         request: Request,
         session_id: Annotated[int, Form()],
         pain_after: Annotated[int, Form(ge=0, le=10)],
@@ -317,7 +321,7 @@ def pages_router(ctx: WebContext) -> APIRouter:
         )
 
     @router.get("/history", response_class=HTMLResponse, include_in_schema=False)
-    def history(request: Request) -> HTMLResponse:
+    def history(request: Request, actor: Actor) -> HTMLResponse:
         summary = services.history_summary(db, recent=50, owner_handle=actor)
         context: dict[str, Any] = {
             "logs": summary.recent,
@@ -328,13 +332,13 @@ def pages_router(ctx: WebContext) -> APIRouter:
         return page(request, "history.html", **context)
 
     @router.get("/report", response_class=HTMLResponse, include_in_schema=False)
-    def report(request: Request) -> HTMLResponse:
+    def report(request: Request, actor: Actor) -> HTMLResponse:
         return page(
             request, "report.html", **report_context(services.report_data(db, owner_handle=actor), evidence, today())
         )
 
     @router.get("/report.pdf", include_in_schema=False)
-    def report_pdf_download() -> Response:
+    def report_pdf_download(actor: Actor) -> Response:
         pdf = report_pdf(services.report_data(db, owner_handle=actor), evidence, today())
         return Response(
             pdf,
@@ -343,7 +347,7 @@ def pages_router(ctx: WebContext) -> APIRouter:
         )
 
     @router.get("/report.csv", include_in_schema=False)
-    def report_csv() -> Response:
+    def report_csv(actor: Actor) -> Response:
         return Response(
             sessions_csv(services.report_data(db, owner_handle=actor)),
             media_type="text/csv",

@@ -11,16 +11,16 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from hangtime.app import services
 from hangtime.app.services import ServiceError
 from hangtime.store import repo
-from hangtime.web.context import WebContext
+from hangtime.web.context import Actor, WebContext
 
 
 def session_socket_router(ctx: WebContext) -> APIRouter:
-    config, evidence, db, live, actor = ctx.config, ctx.evidence, ctx.db, ctx.live, ctx.actor
+    config, evidence, db, live = ctx.config, ctx.evidence, ctx.db, ctx.live
     today = ctx.today
     router = APIRouter()
 
     @router.websocket("/ws/session")
-    async def session_socket(socket: WebSocket) -> None:
+    async def session_socket(socket: WebSocket, actor: Actor) -> None:
         await socket.accept()
         with db.unit_of_work() as uow:
             owner = repo.owner_id(uow, actor)
