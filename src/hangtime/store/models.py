@@ -155,3 +155,80 @@ class SessionEventRecord(Base):
     kind: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]]
+
+
+# -- clinic mode ----------------------------------------------------------------------------------------------------
+
+
+class Account(Base):
+    """A login. Every account owns its own data row (`owner_id`); a patient names their clinician."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), unique=True)
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True, nullable=True)
+    # For a clinician: who they are for the rules on clearances (physician, physical_therapist, ...).
+    profession: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # None until an invited person sets a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    disabled: Mapped[bool] = mapped_column(default=False)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LoginSession(Base):
+    """A signed-in browser. Only the SHA-256 of the cookie's token is stored, so a copy of the table logs no one in."""
+
+    __tablename__ = "login_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Invite(Base):
+    """A one-time link to set a password; only its token's SHA-256 is stored."""
+
+    __tablename__ = "invites"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AuditEntry(Base):
+    """Append-only: who read or changed which patient's data, when, from where. Each row's hash covers the row and
+    the previous row's hash, so a changed or deleted row breaks the chain."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor_account_id: Mapped[int | None] = mapped_column(nullable=True)
+    actor_email: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(16))
+    what: Mapped[str] = mapped_column(String(200))
+    patient_account_id: Mapped[int | None] = mapped_column(index=True, nullable=True)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AlertRecord(Base):
+    """Something a clinician should see about a patient; acknowledged once."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)

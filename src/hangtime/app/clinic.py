@@ -1,0 +1,426 @@
+"""Use cases of clinic mode: accounts, logging in, invitations, who may read whom, the audit chain and alerts.
+
+Roles: a patient owns their data; a clinician reads and adjusts their own patients'; an admin manages accounts and
+reads no health data. Every read or change of a patient's data by anyone but that patient is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from pydantic import BaseModel, EmailStr, ValidationError
+from sqlalchemy.orm import Session
+
+from hangtime.app.observability import use_case
+from hangtime.core.errors import HangtimeError
+from hangtime.core.evidence import Clearer
+from hangtime.store import Database
+from hangtime.store import clinic as store
+from hangtime.store.models import Account
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+# Five wrong passwords in a row lock the account for 15 minutes (OWASP ASVS 2.2.1); the lock says nothing more than
+# any other failed login, so it does not tell an attacker which emails exist.
+LOCK_AFTER_FAILURES = 5
+LOCK_FOR = dt.timedelta(minutes=15)
+INVITE_VALID_FOR = dt.timedelta(days=3)
+# A signed-in browser is forgotten after 30 idle minutes and after 12 hours in any case.
+IDLE_TIMEOUT = dt.timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
+LOGIN_FAILED = "The email or password is not right, or the account cannot sign in now."
+
+PASSWORDS = PasswordHash((Argon2Hasher(),))
+# Verified when the email is unknown, so a wrong email takes as long as a wrong password.
+_DUMMY_HASH = PASSWORDS.hash("not a password of anyone's")
+
+
+class Role(StrEnum):
+    PATIENT = "patient"
+    CLINICIAN = "clinician"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {Role.PATIENT: "Patient", Role.CLINICIAN: "Clinician", Role.ADMIN: "Administrator"}
+
+
+class AccountError(HangtimeError):
+    """An account request that cannot be carried out."""
+
+
+class LoginFailed(HangtimeError):
+    """Wrong email or password, a disabled or locked account: one message for all of them."""
+
+    def __init__(self) -> None:
+        super().__init__(LOGIN_FAILED)
+
+
+class TooManyAttempts(HangtimeError):
+    """Too many failed logins from one address."""
+
+
+class NotAllowed(HangtimeError):
+    """The signed-in person may not do this (or read this patient)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is signed in: their account, role, and the data handle their own use cases act for."""
+
+    account_id: int
+    email: str
+    role: Role
+    owner_handle: str
+    profession: Clearer | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.email} ({ROLE_LABELS[self.role].lower()})"
+
+
+@dataclass(frozen=True)
+class AccountView:
+    id: int
+    email: str
+    role: Role
+    clinician_email: str | None
+    profession: str | None
+    disabled: bool
+    has_password: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "email": self.email,
+            "role": self.role.value,
+            "clinician": self.clinician_email,
+            "profession": self.profession,
+            "disabled": self.disabled,
+            "has_password": self.has_password,
+        }
+
+
+class _Email(BaseModel):
+    email: EmailStr
+
+
+def normalised_email(email: str) -> str:
+    try:
+        return str(_Email(email=email.strip()).email).lower()
+    except ValidationError:
+        raise AccountError(f"'{email}' is not an email address: enter one like name@example.org") from None
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"the password may have at most {MAX_PASSWORD_LENGTH} characters")
+
+
+def _view(account: Account, clinician: Account | None) -> AccountView:
+    return AccountView(
+        account.id,
+        account.email,
+        Role(account.role),
+        clinician.email if clinician else None,
+        account.profession,
+        account.disabled,
+        account.password_hash is not None,
+    )
+
+
+def _actor(handle: str, account: Account) -> Actor:
+    profession = Clearer(account.profession) if account.profession in set(Clearer) else None
+    return Actor(account.id, account.email, Role(account.role), handle, profession)
+
+
+# -- accounts -------------------------------------------------------------------------------------------------------
+
+
+@use_case
+def add_account(
+    db: Database,
+    email: str,
+    role: Role,
+    password: str | None,
+    *,
+    clinician_email: str | None = None,
+    profession: Clearer | None = None,
+) -> AccountView:
+    """An account; without a password it waits for an invitation to be accepted."""
+    email = normalised_email(email)
+    if password is not None:
+        check_password(password)
+    if role is Role.PATIENT and clinician_email is None:
+        raise AccountError("a patient needs a clinician: name one with --clinician")
+    if role is not Role.PATIENT and clinician_email is not None:
+        raise AccountError("only a patient has a clinician")
+    if profession is not None and role is not Role.CLINICIAN:
+        raise AccountError("only a clinician has a profession")
+    with db.unit_of_work() as uow:
+        if store.account_by_email(uow, email) is not None:
+            raise AccountError(f"there is already an account for {email}")
+        clinician = None
+        if clinician_email is not None:
+            clinician = store.account_by_email(uow, normalised_email(clinician_email))
+            if clinician is None or clinician.role != Role.CLINICIAN:
+                raise AccountError(f"{clinician_email} is not a clinician's account")
+        hashed = PASSWORDS.hash(password) if password is not None else None
+        account = store.add_account(
+            uow,
+            email,
+            role.value,
+            clinician.id if clinician else None,
+            profession.value if profession else None,
+            hashed,
+        )
+        return _view(account, clinician)
+
+
+def list_accounts(db: Database) -> list[AccountView]:
+    with db.unit_of_work() as uow:
+        rows = store.accounts(uow)
+        by_id = {a.id: a for a in rows}
+        return [_view(a, by_id.get(a.clinician_id) if a.clinician_id else None) for a in rows]
+
+
+@use_case
+def disable_account(db: Database, email: str) -> None:
+    """A disabled account cannot sign in, and its signed-in browsers are signed out."""
+    with db.unit_of_work() as uow:
+        account = store.account_by_email(uow, normalised_email(email))
+        if account is None:
+            raise AccountError(f"there is no account for {email}")
+        account.disabled = True
+        store.end_login_sessions(uow, account.id)
+
+
+# -- logging in -----------------------------------------------------------------------------------------------------
+
+
+class AddressLimiter:
+    """Failed logins per address in a sliding window (per account, the lock is in the database)."""
+
+    def __init__(self, limit: int = 20, window_s: float = 900.0) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, now: float) -> deque[float]:
+        failures = self._failures.setdefault(address, deque())
+        while failures and failures[0] <= now - self.window_s:
+            failures.popleft()
+        return failures
+
+    def check(self, address: str) -> None:
+        with self._lock:
+            if len(self._recent(address, time.monotonic())) >= self.limit:
+                raise TooManyAttempts("Too many failed sign-ins from this address: wait 15 minutes and try again.")
+
+    def failed(self, address: str) -> None:
+        with self._lock:
+            self._recent(address, time.monotonic()).append(time.monotonic())
+
+
+@dataclass(frozen=True)
+class Login:
+    token: str
+    actor: Actor
+
+
+def log_in(db: Database, email: str, password: str, now: dt.datetime, limiter: AddressLimiter, address: str) -> Login:
+    """A new login session (a fresh token: the id rotates at every login), or LoginFailed."""
+    limiter.check(address)
+    with db.unit_of_work() as uow:
+        account = store.account_by_email(uow, email.strip().lower())
+        if account is None or account.password_hash is None:
+            PASSWORDS.verify(password, _DUMMY_HASH)
+            ok = False
+        else:
+            ok, updated = PASSWORDS.verify_and_update(password, account.password_hash)
+            locked = account.locked_until is not None and store.utc(account.locked_until) > now
+            if ok and not locked and not account.disabled:
+                if updated is not None:  # the hashing parameters changed since this password was set
+                    account.password_hash = updated
+                account.failed_logins = 0
+                account.locked_until = None
+                token = store.add_login_session(uow, account.id, now)
+                return Login(token, _actor(store.owner_handle(uow, account), account))
+            if not ok:
+                account.failed_logins += 1
+                if account.failed_logins >= LOCK_AFTER_FAILURES:
+                    account.locked_until = now + LOCK_FOR
+                    account.failed_logins = 0
+    limiter.failed(address)
+    raise LoginFailed()
+
+
+def signed_in(db: Database, token: str, now: dt.datetime) -> Actor | None:
+    """The actor behind a session cookie, or None when it is unknown, idle too long, too old or disabled."""
+    with db.unit_of_work() as uow:
+        found = store.login_session(uow, token)
+        if found is None:
+            return None
+        account = store.account_by_id(uow, found.account_id)
+        expired = (
+            now - store.utc(found.last_seen_at) > IDLE_TIMEOUT or now - store.utc(found.created_at) > ABSOLUTE_TIMEOUT
+        )
+        if account is None or account.disabled or expired:
+            uow.delete(found)
+            return None
+        # Written at most once a minute, so reading pages does not turn every request into a write.
+        if now - store.utc(found.last_seen_at) > dt.timedelta(minutes=1):
+            found.last_seen_at = now
+        return _actor(store.owner_handle(uow, account), account)
+
+
+def log_out(db: Database, token: str) -> None:
+    with db.unit_of_work() as uow:
+        found = store.login_session(uow, token)
+        if found is not None:
+            uow.delete(found)
+
+
+# -- invitations ----------------------------------------------------------------------------------------------------
+
+
+@use_case
+def invite(db: Database, inviter: Actor, email: str, now: dt.datetime, *, profession: Clearer | None = None) -> str:
+    """An admin invites a clinician, a clinician a patient of theirs: the account, and a one-time token to set a
+    password (valid 3 days)."""
+    if inviter.role is Role.ADMIN:
+        role, clinician = Role.CLINICIAN, None
+    elif inviter.role is Role.CLINICIAN:
+        role, clinician = Role.PATIENT, inviter.email
+        profession = None
+    else:
+        raise NotAllowed("only an administrator or a clinician can invite")
+    view = add_account(db, email, role, None, clinician_email=clinician, profession=profession)
+    with db.unit_of_work() as uow:
+        token = store.add_invite(uow, view.id, now + INVITE_VALID_FOR)
+        if role is Role.PATIENT:
+            _audit(uow, inviter, "change", "invited the patient", view.id, "", now)
+    return token
+
+
+def invite_email(db: Database, token: str, now: dt.datetime) -> str:
+    """Whom an unused, unexpired invitation is for."""
+    with db.unit_of_work() as uow:
+        found = store.invite(uow, token)
+        if found is None or found.used_at is not None or store.utc(found.expires_at) < now:
+            raise AccountError("This invitation link is not valid any more: ask for a new one.")
+        account = store.account_by_id(uow, found.account_id)
+        assert account is not None
+        return account.email
+
+
+@use_case
+def accept_invite(db: Database, token: str, password: str, now: dt.datetime) -> None:
+    invite_email(db, token, now)
+    check_password(password)
+    with db.unit_of_work() as uow:
+        found = store.invite(uow, token)
+        assert found is not None
+        account = store.account_by_id(uow, found.account_id)
+        assert account is not None
+        account.password_hash = PASSWORDS.hash(password)
+        found.used_at = now
+
+
+# -- who may read whom, and the audit chain -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Patient:
+    account_id: int
+    email: str
+    owner_handle: str
+    owner_id: int
+
+
+def _audit(
+    uow: Session, actor: Actor, action: str, what: str, patient_account_id: int | None, address: str, now: dt.datetime
+) -> None:
+    line = store.AuditLine(now, actor.account_id, actor.email, action, what, patient_account_id, address)
+    store.append_audit(uow, line)
+
+
+def patient_for(
+    db: Database, actor: Actor, patient_account_id: int, what: str, address: str, now: dt.datetime, action: str = "read"
+) -> Patient:
+    """The patient a clinician may act on, with the access audited; NotAllowed for anyone else's patient.
+
+    The refusal is the same whether the patient exists or not, so ids cannot be probed."""
+    with db.unit_of_work() as uow:
+        account = store.account_by_id(uow, patient_account_id)
+        allowed = (
+            actor.role is Role.CLINICIAN
+            and account is not None
+            and account.role == Role.PATIENT
+            and account.clinician_id == actor.account_id
+        )
+        if not allowed or account is None:
+            raise NotAllowed("There is no patient of yours with this number.")
+        _audit(uow, actor, action, what, account.id, address, now)
+        return Patient(account.id, account.email, store.owner_handle(uow, account), account.owner_id)
+
+
+def patients(db: Database, actor: Actor) -> list[Patient]:
+    if actor.role is not Role.CLINICIAN:
+        raise NotAllowed("Only a clinician has patients.")
+    with db.unit_of_work() as uow:
+        return [
+            Patient(a.id, a.email, store.owner_handle(uow, a), a.owner_id)
+            for a in store.patients_of(uow, actor.account_id)
+        ]
+
+
+def audit_reads(
+    db: Database, actor: Actor, what: str, patient_account_ids: list[int], address: str, now: dt.datetime
+) -> None:
+    """One audit row per patient whose data a list (the dashboard) showed."""
+    with db.unit_of_work() as uow:
+        for patient_id in patient_account_ids:
+            _audit(uow, actor, "read", what, patient_id, address, now)
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    rows: int
+    broken_at: int | None
+    why: str | None
+
+
+def verify_audit(db: Database) -> AuditCheck:
+    with db.unit_of_work() as uow:
+        broken = store.first_broken_row(uow)
+        count = store.audit_count(uow)
+    if broken is None:
+        return AuditCheck(count, None, None)
+    return AuditCheck(count, broken[0], broken[1])
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    at: dt.datetime
+    who: str
+    action: str
+    what: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"at": self.at.isoformat(), "who": self.who, "action": self.action, "what": self.what}
+
+
+def who_looked(db: Database, actor: Actor) -> list[AccessRecord]:
+    """A patient's view of the audit log: who read or changed their data, newest first."""
+    with db.unit_of_work() as uow:
+        rows = store.audit_for_patient(uow, actor.account_id)
+        return [AccessRecord(store.utc(r.at), r.actor_email, r.action, r.what) for r in rows]
