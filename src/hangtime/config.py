@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     checkin_interval_s: float = Field(default=30, ge=10, le=60)
     # A motorized table for web sessions: sim, tcp://HOST:PORT or serial:///dev/ttyX (none: a manual table).
     table: str | None = None
+    # personal: one person, loopback only, no login. clinic: accounts, roles, audit log (also `serve --clinic`).
+    mode: Literal["personal", "clinic"] = "personal"
+    # Host names the web app answers to (a request for any other is refused: DNS rebinding, host header attacks).
+    # "testserver" is the name Starlette's test client uses; it resolves nowhere.
+    trusted_hosts: list[str] = ["localhost", "127.0.0.1", "::1", "testserver"]
+    # Mark the session cookie Secure: set it when the clinic server is behind HTTPS (it should be).
+    secure_cookies: bool = False
     # Buddy alerts by email use this SMTP server.
     smtp_host: str = "localhost"
     smtp_port: int = 25

@@ -19,9 +19,11 @@ from pydantic import BaseModel, EmailStr, ValidationError
 from sqlalchemy.orm import Session
 
 from hangtime.app.observability import use_case
+from hangtime.app.services.alerts import ALERT_LABELS
 from hangtime.core.errors import HangtimeError
 from hangtime.core.evidence import Clearer
-from hangtime.store import Database
+from hangtime.core.outcomes import pain_change
+from hangtime.store import Database, repo
 from hangtime.store import clinic as store
 from hangtime.store.models import Account
 
@@ -48,6 +50,12 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+PROFESSION_LABELS = {
+    Clearer.PHYSICIAN: "Physician",
+    Clearer.EYE_CARE: "Eye-care professional",
+    Clearer.SURGEON: "Surgeon",
+    Clearer.PHYSICAL_THERAPIST: "Physical therapist",
+}
 ROLE_LABELS = {Role.PATIENT: "Patient", Role.CLINICIAN: "Clinician", Role.ADMIN: "Administrator"}
 
 
@@ -424,3 +432,137 @@ def who_looked(db: Database, actor: Actor) -> list[AccessRecord]:
     with db.unit_of_work() as uow:
         rows = store.audit_for_patient(uow, actor.account_id)
         return [AccessRecord(store.utc(r.at), r.actor_email, r.action, r.what) for r in rows]
+
+
+# -- the clinician's dashboard and alerts ---------------------------------------------------------------------------
+
+EXPIRY_WARNING = dt.timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    """One line of a clinician's dashboard."""
+
+    account_id: int
+    email: str
+    outcome: str | None
+    screening_valid_until: dt.date | None
+    plan_week: int | None
+    paused: bool
+    last_session: dt.date | None
+    days_with_data_30: int
+    pain_trend: str
+    open_alerts: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.account_id,
+            "email": self.email,
+            "screening_outcome": self.outcome,
+            "screening_valid_until": self.screening_valid_until.isoformat() if self.screening_valid_until else None,
+            "plan_week": self.plan_week,
+            "paused": self.paused,
+            "last_session": self.last_session.isoformat() if self.last_session else None,
+            "days_with_data_last_30": self.days_with_data_30,
+            "pain_trend": self.pain_trend,
+            "open_alerts": self.open_alerts,
+        }
+
+
+@dataclass(frozen=True)
+class AlertView:
+    id: int
+    patient_account_id: int
+    patient_email: str
+    kind: str
+    label: str
+    text: str
+    created_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "patient": self.patient_account_id,
+            "patient_email": self.patient_email,
+            "kind": self.kind,
+            "label": self.label,
+            "text": self.text,
+            "created_at": self.created_at.isoformat(),
+            "acknowledged_at": self.acknowledged_at.isoformat() if self.acknowledged_at else None,
+        }
+
+
+def _expiry_alerts(uow: Session, owner: int, valid_until: dt.date | None, today: dt.date, now: dt.datetime) -> None:
+    """A screening (and with it the clearances it read) that ends within 14 days raises one alert per expiry date."""
+    if valid_until is None or not today <= valid_until <= today + EXPIRY_WARNING:
+        return
+    text = f"The screening and its clearances run out on {valid_until.isoformat()}: screen again before then."
+    existing = store.alerts_for_owners(uow, [owner], open_only=False)
+    if not any(a.kind == "expiring" and a.text == text for a in existing):
+        store.add_alert(uow, owner, "expiring", text, now)
+
+
+def dashboard(db: Database, actor: Actor, today: dt.date, now: dt.datetime, address: str) -> list[PatientRow]:
+    """The clinician's patients at a glance; reading it is audited once per patient shown."""
+    mine = patients(db, actor)
+    rows = []
+    with db.unit_of_work() as uow:
+        for patient in mine:
+            owner = patient.owner_id
+            screening = repo.latest_screening(uow, owner)
+            plan = repo.current_plan(uow, owner)
+            week = plan.plan.week_on(today) if plan else None
+            paused = bool(plan and plan.plan.paused) or bool(repo.active_pauses(uow, owner))
+            valid_until = screening.result.valid_until if screening else None
+            _expiry_alerts(uow, owner, valid_until, today, now)
+            change = pain_change(repo.pain_before_scores(uow, owner))
+            rows.append(
+                PatientRow(
+                    patient.account_id,
+                    patient.email,
+                    screening.result.outcome.value if screening else None,
+                    valid_until,
+                    week.week if week else None,
+                    paused,
+                    repo.last_session_date(uow, owner),
+                    repo.days_with_data(uow, owner, today - dt.timedelta(days=29), today),
+                    change.direction,
+                    len(store.alerts_for_owners(uow, [owner], open_only=True)),
+                )
+            )
+            _audit(uow, actor, "read", "dashboard", patient.account_id, address, now)
+    return rows
+
+
+def alerts(db: Database, actor: Actor, *, open_only: bool = False) -> list[AlertView]:
+    """A clinician's patients' alerts, newest first."""
+    mine = {p.owner_id: p for p in patients(db, actor)}
+    with db.unit_of_work() as uow:
+        rows = store.alerts_for_owners(uow, list(mine), open_only=open_only)
+        return [
+            AlertView(
+                r.id,
+                mine[r.owner_id].account_id,
+                mine[r.owner_id].email,
+                r.kind,
+                ALERT_LABELS.get(r.kind, "Alert"),
+                r.text,
+                store.utc(r.created_at),
+                store.utc(r.acknowledged_at) if r.acknowledged_at else None,
+            )
+            for r in rows
+        ]
+
+
+@use_case
+def acknowledge_alert(db: Database, actor: Actor, alert_id: int, now: dt.datetime, address: str) -> None:
+    mine = {p.owner_id: p for p in patients(db, actor)}
+    with db.unit_of_work() as uow:
+        found = store.alert(uow, alert_id)
+        if found is None or found.owner_id not in mine:
+            raise NotAllowed("There is no alert of your patients with this number.")
+        if found.acknowledged_at is None:
+            found.acknowledged_at = now
+            found.acknowledged_by = actor.account_id
+            _audit(uow, actor, "change", "acknowledged an alert", mine[found.owner_id].account_id, address, now)

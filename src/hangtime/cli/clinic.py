@@ -66,7 +66,7 @@ def accounts_list(as_json: Annotated[bool, typer.Option("--json", help="Print JS
     table = Table(Column("Email", no_wrap=True), "Role", "Clinician", "Profession", "Can sign in")
     for view in views:
         can = "no (disabled)" if view.disabled else ("yes" if view.has_password else "not yet (invited)")
-        profession = view.profession.replace("_", " ") if view.profession else ""
+        profession = clinic.PROFESSION_LABELS[Clearer(view.profession)] if view.profession else ""
         table.add_row(view.email, clinic.ROLE_LABELS[view.role], view.clinician_email or "", profession, can)
     console.print(table)
 

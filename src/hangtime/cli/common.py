@@ -75,6 +75,10 @@ def enter_demonstration_mode() -> None:
     _settings_overrides["demo"] = True
 
 
+def enter_clinic_mode() -> None:
+    _settings_overrides["mode"] = "clinic"
+
+
 def settings() -> Settings:
     return load_settings(**_settings_overrides)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import sys
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from hangtime.cli.common import (
     app,
     console,
     database,
+    enter_clinic_mode,
     enter_demonstration_mode,
     err_console,
     evidence,
@@ -350,6 +352,9 @@ def serve_command(
             "--demo", help="Demonstration mode: HANGTIME_SESSION_SPEED may compress time; no real table; not counted."
         ),
     ] = False,
+    clinic: Annotated[
+        bool, typer.Option("--clinic", help="Clinic mode: accounts, roles, audit log (also HANGTIME_MODE=clinic).")
+    ] = False,
 ) -> None:
     """Start the web app (embedded SQLite unless HANGTIME_DATABASE_URL says otherwise)."""
     import uvicorn
@@ -359,7 +364,15 @@ def serve_command(
     with friendly_errors():
         if demo:
             enter_demonstration_mode()
+        if clinic:
+            enter_clinic_mode()
         chosen = settings()
+        if chosen.mode != "clinic" and not is_loopback(host):
+            fail(
+                f"without accounts the web app serves one person's health data to anyone who can reach it, so it "
+                f"listens on this computer only (127.0.0.1, ::1 or localhost), not on '{host}': use --clinic to "
+                "turn on accounts"
+            )
         configure_logging(chosen.log_level or "INFO")
         try:
             web_app = create_app(chosen)
@@ -368,6 +381,15 @@ def serve_command(
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         console.print(f"Hangtime is running at [bold]http://{shown}:{port}[/]  (Ctrl+C to stop)")
         uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @app.command("report")

@@ -8,14 +8,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from hangtime.app import clinic
 from hangtime.app.services import ServiceError
 from hangtime.config import Settings, demonstration_banner, load_settings
 from hangtime.core.errors import validation_message
@@ -26,9 +29,11 @@ from hangtime.exports.report import make_environment
 from hangtime.store import Database
 from hangtime.store.journal import mark_interrupted
 from hangtime.web.api import api_router
-from hangtime.web.context import WebContext, problem
+from hangtime.web.clinic import clinic_router
+from hangtime.web.context import PatientsOnly, SignInRequired, WebContext, problem
 from hangtime.web.live import LiveSessions
 from hangtime.web.pages import pages_router
+from hangtime.web.security import security_middleware
 from hangtime.web.socket import session_socket_router
 
 HERE = Path(__file__).resolve().parent
@@ -55,11 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Safe, measurable inversion therapy. Not a diagnosis.",
         lifespan=lifespan,
     )
+    app.middleware("http")(security_middleware)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=config.trusted_hosts)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(env=make_environment())
     templates.env.globals["demo_banner"] = demonstration_banner(config.session_speed) if config.demo else None
 
     ctx = WebContext(config, evidence, db, live, templates)
+    app.state.ctx = ctx
 
     # -- errors: problem details for the API, pages for the rest ---------------------------------------------
 
@@ -84,6 +92,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def plan_refused(request: Request, exc: PlanError) -> Response:
         return problem(409, "No plan", str(exc))
 
+    @app.exception_handler(SignInRequired)
+    async def sign_in_first(request: Request, exc: SignInRequired) -> Response:
+        if request.url.path.startswith("/api/"):
+            return problem(401, "Sign in", "Sign in first.")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(PatientsOnly)
+    async def patients_only(request: Request, exc: PatientsOnly) -> Response:
+        if request.url.path.startswith("/api/"):
+            return problem(403, "Forbidden", "This shows a patient's own data: use /api/patients/{id}/... instead.")
+        return RedirectResponse("/clinic", status_code=303)
+
+    @app.exception_handler(clinic.NotAllowed)
+    async def not_allowed(request: Request, exc: clinic.NotAllowed) -> Response:
+        return problem(403, "Forbidden", str(exc))
+
+    @app.exception_handler(clinic.LoginFailed)
+    async def login_failed(request: Request, exc: clinic.LoginFailed) -> Response:
+        return problem(401, "Not signed in", str(exc))
+
+    @app.exception_handler(clinic.TooManyAttempts)
+    async def too_many(request: Request, exc: clinic.TooManyAttempts) -> Response:
+        response = problem(429, "Too many attempts", str(exc))
+        response.headers["Retry-After"] = "900"
+        return response
+
+    @app.exception_handler(clinic.AccountError)
+    async def account_refused(request: Request, exc: clinic.AccountError) -> Response:
+        return problem(422, "Invalid request", str(exc))
+
+    if ctx.clinic_mode:
+        app.include_router(clinic_router(ctx))
     app.include_router(api_router(ctx))
     app.include_router(pages_router(ctx))
     app.include_router(session_socket_router(ctx))

@@ -12,6 +12,7 @@ from hangtime.app import services
 from hangtime.app.services import ServiceError
 from hangtime.store import repo
 from hangtime.web.context import Actor, WebContext
+from hangtime.web.security import same_origin
 
 
 def session_socket_router(ctx: WebContext) -> APIRouter:
@@ -21,6 +22,11 @@ def session_socket_router(ctx: WebContext) -> APIRouter:
 
     @router.websocket("/ws/session")
     async def session_socket(socket: WebSocket, actor: Actor) -> None:
+        # A page of another site may not drive a session (cross-site WebSocket hijacking); in clinic mode the
+        # browser must say where it comes from.
+        if not same_origin(socket, require_origin=ctx.clinic_mode):
+            await socket.close(code=1008, reason="another site's page may not open a session")
+            return
         await socket.accept()
         with db.unit_of_work() as uow:
             owner = repo.owner_id(uow, actor)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
+from hangtime.app.services.alerts import alerts_for_log, raise_alert
 from hangtime.core.errors import HangtimeError
 from hangtime.core.evidence import Evidence
 from hangtime.core.pauses import Pause, lifting_clearance, pause_for_log, pause_for_review
@@ -97,6 +98,7 @@ def _review_due_weeks(
         # A red flag paused the person when it was logged; a review's own pause (pain, a recurring symptom) starts here.
         if revision.decision is Decision.PAUSE and not was_paused and revision.key != "paused":
             repo.add_pause(uow, owner, pause_for_review(revision.key, plan.weeks[week_number - 1].end_date, evidence))
+            raise_alert(uow, owner, "plan_paused", f"Week {week_number}: the plan was paused. {revision.text}")
         applied.append(revision)
     return plan, applied
 
@@ -139,6 +141,7 @@ def _store_log(
     log = log.model_copy(update={"outside_prescription": flag})
     repo.add_session_log(uow, owner, saved.id if saved else None, log, origin)
     pause = pause_for_log(log, evidence)
+    alerts_for_log(uow, owner, log, pause, origin, evidence)
     if pause is not None:
         repo.add_pause(uow, owner, pause)
         if saved is not None and not saved.plan.paused:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from hangtime.app.observability import use_case
+from hangtime.app.services.alerts import alert_for_session_end
 from hangtime.app.services.common import (
     DEMONSTRATION,
     ServiceError,
@@ -146,5 +147,6 @@ def finish_session(
     )
     with db.unit_of_work() as uow:
         log, pause = _store_log(uow, evidence, setup.owner, log, DEMONSTRATION if demo else "session", guided=True)
+        alert_for_session_end(uow, setup.owner, setup.today, engine.end_reason.value if engine.end_reason else None)
     journal.finish("done", engine.end_reason.value if engine.end_reason else None, engine.held_s)
     return log, pause
