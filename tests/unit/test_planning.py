@@ -239,3 +239,43 @@ def test_every_week_reason_has_a_label_and_a_sourced_text(evidence: Evidence) ->
     source = Path(planning_module.__file__).read_text()
     codes |= set(re.findall(r'return Decision\.\w+, "(\w+)"', source))
     assert codes <= set(WEEK_REASON_LABELS), f"no label for {codes - set(WEEK_REASON_LABELS)}"
+
+
+def test_a_clinician_may_tighten_any_cap_but_never_loosen_one(evidence: Evidence) -> None:
+    from hangtime.core.evidence.models import PartialCaps
+    from hangtime.core.planning import Decision, tighten_plan
+
+    plan = create_plan(screening(evidence), Preferences(start_date=START), evidence, TODAY)
+    in_week_3 = START + dt.timedelta(weeks=2, days=1)
+    # Exactly at the screening's caps is allowed (nothing loosens); one above any of them is refused.
+    tighten_plan(plan, PartialCaps(max_angle_deg=plan.caps.max_angle_deg), in_week_3, "same", evidence.protocol)
+    for limit in (
+        PartialCaps(max_angle_deg=plan.caps.max_angle_deg + 1),
+        PartialCaps(max_hold_s=plan.caps.max_hold_s + 1),
+        PartialCaps(max_sessions_per_day=plan.caps.max_sessions_per_day + 1),
+    ):
+        with pytest.raises(PlanError, match="may only tighten"):
+            tighten_plan(plan, limit, in_week_3, "more", evidence.protocol)
+    with pytest.raises(PlanError, match="at least one limit"):
+        tighten_plan(plan, PartialCaps(), in_week_3, "nothing", evidence.protocol)
+    with pytest.raises(PlanError, match="say why"):
+        tighten_plan(plan, PartialCaps(max_angle_deg=25), in_week_3, "  ", evidence.protocol)
+
+    tightened, revision = tighten_plan(
+        plan, PartialCaps(max_angle_deg=25, max_hold_s=90), in_week_3, "Dizzy at 30 degrees", evidence.protocol
+    )
+    assert tightened.caps.max_angle_deg == 25 and tightened.caps.max_hold_s == 90
+    assert tightened.weeks[:2] == plan.weeks[:2], "weeks already past stay as they were"
+    for week in tightened.weeks[2:]:
+        assert week.prescription.angle_deg <= 25 and week.prescription.inverted_s <= 90
+    assert tightened.weeks[2].reason_code == "clinician_adjusted"
+    assert tightened.weeks[2].reason_label == "Limits set by your clinician"
+    assert (revision.week, revision.decision, revision.key) == (3, Decision.ADJUST, "clinician_adjusted")
+    assert revision.text.startswith("Dizzy at 30 degrees") and revision.sources
+    # The ladder is clamped, so the weekly review can never climb past the clinician's limits.
+    assert all(rung.angle_deg <= 25 and rung.total_hold_s <= 90 for rung in tightened.ladder)
+    with pytest.raises(PlanError, match="more than the screening allows"):
+        tighten_plan(tightened, PartialCaps(max_angle_deg=30), in_week_3, "back up", evidence.protocol)
+    after_the_end = plan.end_date + dt.timedelta(days=1)
+    with pytest.raises(PlanError, match="has ended"):
+        tighten_plan(plan, PartialCaps(max_angle_deg=25), after_the_end, "late", evidence.protocol)

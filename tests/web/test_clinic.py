@@ -20,6 +20,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from hangtime.app import clinic
 from hangtime.config import Settings
+from hangtime.core.evidence import Clearer
 from hangtime.store import Database
 from hangtime.web.app import create_app
 from hangtime.web.context import SESSION_COOKIE
@@ -132,7 +133,11 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/report.pdf"): PATIENT,
     ("GET", "/report.csv"): PATIENT,
     ("WEBSOCKET", "/ws/session"): PATIENT,
+    ("GET", "/api/export/all"): PATIENT,
     ("GET", "/api/me"): SIGNED_IN,
+    ("GET", "/account"): SIGNED_IN,
+    ("POST", "/api/account/delete"): SIGNED_IN,
+    ("POST", "/account/delete"): SIGNED_IN,
     ("GET", "/api/access-log"): SIGNED_IN,
     ("GET", "/access"): SIGNED_IN,
     ("GET", "/api/patients"): CLINICIAN,
@@ -145,6 +150,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/alerts/{alert_id}/acknowledge"): CLINICIAN_OF_A,
     ("GET", "/clinic/patients/{patient_id}"): CLINICIAN_OF_A,
     ("POST", "/clinic/alerts/{alert_id}/acknowledge"): CLINICIAN_OF_A,
+    ("POST", "/api/patients/{patient_id}/clearances"): CLINICIAN_OF_A,
+    ("POST", "/api/patients/{patient_id}/prescription"): CLINICIAN_OF_A,
+    ("POST", "/clinic/patients/{patient_id}/clearance"): CLINICIAN_OF_A,
+    ("POST", "/clinic/patients/{patient_id}/prescription"): CLINICIAN_OF_A,
     ("GET", "/clinic"): STAFF,
     ("POST", "/clinic/invite"): STAFF,
     ("POST", "/api/invites"): STAFF,
@@ -353,3 +362,98 @@ def test_personal_mode_has_no_clinic_routes_and_needs_no_login(tmp_path: Path) -
         assert client.get("/").headers["x-content-type-options"] == "nosniff"
         with client.websocket_connect("/ws/session") as socket:  # no Origin needed outside clinic mode
             assert socket.receive_json() == {"type": "idle"}
+
+
+KNEE = {"age": 45, "height_cm": 178, "weight_kg": 82, "conditions": ["knee_pain"]}
+
+
+def test_a_clinician_signs_only_what_their_profession_may_clear_and_tightens_the_prescription(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", mode="clinic", today=TODAY)
+    app = create_app(settings)
+    db = Database(settings.resolved_database_url())
+    EMAILS.update(pt="pt@example.org", md="md@example.org", knee="knee@example.org")
+    clinic.add_account(db, EMAILS["pt"], clinic.Role.CLINICIAN, PASSWORD, profession=Clearer.PHYSICAL_THERAPIST)
+    clinic.add_account(db, EMAILS["md"], clinic.Role.CLINICIAN, PASSWORD, profession=Clearer.PHYSICIAN)
+    knee = clinic.add_account(db, EMAILS["knee"], clinic.Role.PATIENT, PASSWORD, clinician_email=EMAILS["pt"])
+    with TestClient(app) as client:
+        sign_in(client, "knee")
+        assert client.post("/api/screen", json=KNEE).json()["outcome"] == "needs_clearance"
+        sign_in(client, "pt")
+        page = client.get(f"/clinic/patients/{knee.id}")
+        assert "Record a clearance" in page.text and "cleared by a physician" in page.text
+        refused = client.post(f"/api/patients/{knee.id}/clearances", json={"conditions": ["knee_pain"]})
+        assert refused.status_code == 409 and "physician" in refused.json()["detail"]
+        form = client.post(f"/clinic/patients/{knee.id}/clearance", data={"conditions": ["knee_pain"]})
+        assert form.status_code == 409 and "physician" in form.text
+        assert client.get(f"/api/patients/{knee.id}/screening").json()["outcome"] == "needs_clearance"
+    # Moved to a physician, who may sign it.
+    with db.unit_of_work() as uow:
+        from hangtime.store import clinic as clinic_store
+
+        account = clinic_store.account_by_email(uow, EMAILS["knee"])
+        doctor = clinic_store.account_by_email(uow, EMAILS["md"])
+        assert account is not None and doctor is not None
+        account.clinician_id = doctor.id
+    with TestClient(app) as client:
+        sign_in(client, "md")
+        signed = client.post(f"/api/patients/{knee.id}/clearances", json={"conditions": ["knee_pain"]})
+        assert signed.status_code == 200 and signed.json()["outcome"] == "cleared"
+        sign_in(client, "knee")
+        assert client.post("/api/plan", json={"start_date": TODAY.isoformat()}).status_code == 200
+        caps = client.get("/api/plan").json()["caps"]
+        sign_in(client, "md")
+        too_much = {"max_angle_deg": caps["max_angle_deg"] + 5, "reason": "more"}
+        loosened = client.post(f"/api/patients/{knee.id}/prescription", json=too_much)
+        assert loosened.status_code == 409 and "may only tighten" in loosened.json()["detail"]
+        tightened = client.post(
+            f"/api/patients/{knee.id}/prescription",
+            json={"max_angle_deg": 15, "max_sessions_per_day": 1, "reason": "Dizziness last week"},
+        )
+        assert tightened.status_code == 200, tightened.text
+        assert tightened.json()["caps"]["max_angle_deg"] == 15
+        form = client.post(
+            f"/clinic/patients/{knee.id}/prescription", data={"max_hold_s": "60", "reason": "Shorter holds"}
+        )
+        assert form.status_code == 200 and "The new limits apply from this week on." in form.text
+        sign_in(client, "knee")
+        plan = client.get("/api/plan").json()
+        assert all(w["prescription"]["angle_deg"] <= 15 for w in plan["weeks"])
+        assert all(w["prescription"]["hold_s"] * w["prescription"]["sets"] <= 60 for w in plan["weeks"])
+        assert [r["text"].split(" (")[0] for r in plan["revisions"]][-2:] == ["Dizziness last week", "Shorter holds"]
+        looked = {(r["action"], r["what"]) for r in client.get("/api/access-log").json()}
+        assert {("change", "recorded a clearance"), ("change", "adjusted the prescription")} <= looked
+    db.dispose()
+
+
+def test_a_patient_downloads_all_their_data_and_deletes_their_account(clinic_app: Clinic) -> None:
+    with TestClient(clinic_app.app) as client:
+        sign_in(client, "patient_a")
+        client.post("/api/screen", json=KNEE)
+        everything = client.get("/api/export/all")
+        assert "attachment" in everything.headers["content-disposition"]
+        data = everything.json()
+        assert [log["pain_before"] for log in data["session_logs"]] == [8]
+        assert len(data["screenings"]) == 1 and data["alerts"][0]["kind"] == "severe_pain"
+        assert data["accounts"][0]["email"] == EMAILS["patient_a"]
+        assert "password_hash" not in data["accounts"][0], "no secret leaves in an export"
+        assert client.get("/api/export/fhir").json()["resourceType"] == "Bundle"
+        wrong = client.post("/api/account/delete", json={"password": "not my password"})
+        assert wrong.status_code == 422 and "nothing was deleted" in wrong.json()["detail"]
+        assert client.post("/api/account/delete", json={"password": PASSWORD}).status_code == 204
+        assert client.get("/api/history").status_code == 401, "signed out"
+        refused = client.post("/api/login", json={"email": EMAILS["patient_a"], "password": PASSWORD})
+        assert refused.status_code == 401
+        sign_in(client, "clinician_a")
+        assert client.get("/api/patients").json() == []
+        assert client.get("/api/alerts").json() == [], "the patient's alerts went with them"
+    with clinic_app.db.unit_of_work() as uow:
+        from hangtime.store import clinic as clinic_store
+        from hangtime.store.models import Owner, SessionLogRecord
+
+        assert clinic_store.account_by_email(uow, EMAILS["patient_a"]) is None
+        assert uow.query(SessionLogRecord).count() == 0
+        assert uow.query(Owner).count() == 4, "the patient's owner row, and with it every row of theirs, is gone"
+        deletion = [r for r in clinic_store.audit_rows(uow) if r.what.startswith("deleted")]
+        assert len(deletion) == 1 and deletion[0].actor_email == EMAILS["patient_a"]
+        assert not any("8" in r.what or "knee" in r.what for r in clinic_store.audit_rows(uow)), "no health data"
+    assert clinic.verify_audit(clinic_app.db).broken_at is None

@@ -566,3 +566,21 @@ def acknowledge_alert(db: Database, actor: Actor, alert_id: int, now: dt.datetim
             found.acknowledged_at = now
             found.acknowledged_by = actor.account_id
             _audit(uow, actor, "change", "acknowledged an alert", mine[found.owner_id].account_id, address, now)
+
+
+# -- a patient's own data -------------------------------------------------------------------------------------------
+
+
+@use_case
+def delete_own_account(db: Database, actor: Actor, password: str, now: dt.datetime, address: str) -> None:
+    """A patient deletes their account and every row of their data, after typing their password again.
+
+    The audit log keeps that it happened (who, when, from where) and nothing of the health data."""
+    if actor.role is not Role.PATIENT:
+        raise NotAllowed("Only a patient deletes their own account here; an administrator disables other accounts.")
+    with db.unit_of_work() as uow:
+        account = store.account_by_id(uow, actor.account_id)
+        if account is None or account.password_hash is None or not PASSWORDS.verify(password, account.password_hash):
+            raise AccountError("That is not your password: nothing was deleted.")
+        _audit(uow, actor, "change", "deleted their account and all their data", actor.account_id, address, now)
+        store.delete_account(uow, account)

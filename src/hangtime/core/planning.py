@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from hangtime.core.errors import HangtimeError
 from hangtime.core.evidence import Evidence
-from hangtime.core.evidence.models import Protocol
+from hangtime.core.evidence.models import PartialCaps, Protocol
 from hangtime.core.screening import Caps, ScreeningResult
 
 
@@ -41,6 +41,7 @@ class Decision(StrEnum):
     HOLD = "hold"
     REGRESS = "regress"
     PAUSE = "pause"
+    ADJUST = "adjust"  # a clinician tightened the limits
 
 
 Pain = Annotated[int, Strict()]
@@ -148,6 +149,7 @@ WEEK_REASON_LABELS = {
     "paused": "Paused: red-flag symptom",
     "paused_pain": "Paused: severe pain",
     "paused_repeated_symptom": "Paused: symptom came back",
+    "clinician_adjusted": "Limits set by your clinician",
 }
 
 
@@ -551,3 +553,56 @@ def prescription_breach(
                 f"{sessions_that_day} sessions in a day is above the prescribed {rx.sessions_per_day}"
             )
     return ("; ".join(over_caps) or None, "; ".join(over_caps + over_prescription) or None)
+
+
+_TIGHTENABLE = {
+    "max_angle_deg": ("degrees", "max_angle_deg"),
+    "max_hold_s": ("seconds inverted per session", "max_hold_s"),
+    "max_sessions_per_day": ("sessions a day", "max_sessions_per_day"),
+}
+
+
+def tighten_plan(
+    plan: Plan, limit: PartialCaps, today: dt.date, reason: str, protocol: Protocol
+) -> tuple[Plan, Revision]:
+    """A clinician's prescription: any cap may be tightened, none loosened beyond what the screening allows.
+
+    The weeks from the current one on are re-projected within the new caps (the ladder's rungs are clamped, so the
+    weekly review can never climb past them); past weeks stay as they were."""
+    given = {name: getattr(limit, name) for name in _TIGHTENABLE if getattr(limit, name) is not None}
+    if not given:
+        raise PlanError("give at least one limit to tighten: angle, time inverted or sessions a day")
+    if not reason.strip():
+        raise PlanError("say why the limits change: the reason is kept with the plan's revisions")
+    for name, value in given.items():
+        unit, cap_name = _TIGHTENABLE[name]
+        cap = getattr(plan.caps, cap_name)
+        if value > cap:
+            raise PlanError(
+                f"{value:g} {unit} is more than the screening allows ({cap:g}): "
+                "a prescription may only tighten the caps"
+            )
+    caps = plan.caps.tightened_by(PartialCaps(**given))
+    ladder = tuple(
+        Level(min(lv.angle_deg, caps.max_angle_deg), min(lv.total_hold_s, caps.max_hold_s)) for lv in plan.ladder
+    )
+    prefs = plan.preferences
+    if prefs.sessions_per_day > caps.max_sessions_per_day:
+        prefs = prefs.model_copy(update={"sessions_per_day": caps.max_sessions_per_day})
+    current = plan.week_on(today)
+    first = current.week - 1 if current is not None else (0 if today < plan.start_date else len(plan.weeks))
+    if first >= len(plan.weeks):
+        raise PlanError("the plan has ended: make a new plan instead")
+    weeks = list(plan.weeks)
+    for index in range(first, len(weeks)):
+        week = weeks[index]
+        key = "clinician_adjusted" if index == first else week.reason_code
+        weeks[index] = _week(
+            index + 1, plan.start_date, week.level, key, ladder, caps, prefs, week.prescription.days_per_week, protocol
+        )
+    note = protocol.notes["clinician_adjusted"]
+    level = weeks[first].level
+    revision = Revision(
+        first + 1, Decision.ADJUST, level, level, f"{reason.strip()} ({note.text})", note.sources, "clinician_adjusted"
+    )
+    return replace(plan, weeks=tuple(weeks), ladder=ladder, caps=caps, preferences=prefs), revision

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from hangtime.store.models import Account, AlertRecord, AuditEntry, Invite, LoginSession, Owner
+from hangtime.store.models import (
+    Account,
+    AlertRecord,
+    AuditEntry,
+    Base,
+    Invite,
+    LoginSession,
+    Owner,
+    SessionEventRecord,
+    SessionRecord,
+)
 
 GENESIS = "0" * 64
 # Appending to the chain reads the last hash, so appends are serialised: a lock in this process, and on PostgreSQL a
@@ -228,3 +238,30 @@ def alerts_for_owners(uow: Session, owner_ids: list[int], *, open_only: bool, li
 
 def alert(uow: Session, alert_id: int) -> AlertRecord | None:
     return uow.get(AlertRecord, alert_id)
+
+
+# -- a person's own data, all of it ---------------------------------------------------------------------------------
+
+# Never part of an export: secrets, and counters that only guard the login.
+_NOT_EXPORTED = {"password_hash", "failed_logins", "locked_until", "token_hash"}
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
+def owner_rows(uow: Session, owner_id: int) -> dict[str, list[dict[str, object]]]:
+    """Every row of every table that belongs to the person (any table with an owner_id, and the events of their
+    sessions): a new table is exported without anyone remembering to add it."""
+    exported: dict[str, list[dict[str, object]]] = {}
+    for table in Base.metadata.sorted_tables:
+        if "owner_id" not in table.c:
+            continue
+        rows = uow.execute(select(table).where(table.c.owner_id == owner_id).order_by(*table.primary_key.columns))
+        exported[table.name] = [
+            {key: _plain(value) for key, value in row._mapping.items() if key not in _NOT_EXPORTED} for row in rows
+        ]
+    events = select(SessionEventRecord.__table__).join(SessionRecord, SessionRecord.id == SessionEventRecord.session_id)
+    rows = uow.execute(events.where(SessionRecord.owner_id == owner_id).order_by(SessionEventRecord.id))
+    exported["session_events"] = [{key: _plain(value) for key, value in row._mapping.items()} for row in rows]
+    return exported

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from hangtime.app import services
@@ -132,5 +133,12 @@ def api_router(ctx: WebContext) -> APIRouter:
         result = data.screening.result if data.screening else None
         plan = data.plan.plan if data.plan else None
         return fhir_bundle(evidence, answers, result, plan, data.logs, dt.datetime.now(dt.UTC))
+
+    @router.get("/api/export/all", tags=["exports"])
+    def api_export_all(actor: Actor) -> JSONResponse:
+        """Every row of the person's data, table by table, as a file to keep."""
+        data = services.export_own_data(db, owner_handle=actor)
+        headers = {"Content-Disposition": 'attachment; filename="hangtime-my-data.json"'}
+        return JSONResponse(data, headers=headers)
 
     return router

@@ -4,15 +4,20 @@ patient's view of who looked at their data. Registered only in clinic mode."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from hangtime.app import clinic, services
+from hangtime.core.errors import validation_message
 from hangtime.core.evidence import Clearer
+from hangtime.core.evidence.models import PartialCaps
 from hangtime.core.outcomes import pain_change
+from hangtime.core.planning import PlanError
+from hangtime.core.screening import CLEARER_NAMES, ClearanceRecord
 from hangtime.exports.fhir import fhir_bundle
 from hangtime.exports.report import OUTCOME_LABELS, report_context
 from hangtime.web.context import SESSION_COOKIE, SignedIn, WebContext
@@ -20,6 +25,25 @@ from hangtime.web.context import SESSION_COOKIE, SignedIn, WebContext
 
 class LoginRequest(BaseModel):
     email: str = Field(max_length=254)
+    password: str = Field(max_length=clinic.MAX_PASSWORD_LENGTH)
+
+
+class PatientClearanceRequest(BaseModel):
+    """A clearance the signed-in clinician signs: their profession is who clears, today is its date."""
+
+    conditions: list[str] = Field(min_length=1)
+    caps: PartialCaps | None = None
+    valid_until: dt.date | None = None
+
+
+class PrescriptionRequest(BaseModel):
+    max_angle_deg: float | None = Field(default=None, ge=0, le=90)
+    max_hold_s: int | None = Field(default=None, ge=10, le=3600)
+    max_sessions_per_day: int | None = Field(default=None, ge=1, le=10)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class DeleteAccountRequest(BaseModel):
     password: str = Field(max_length=clinic.MAX_PASSWORD_LENGTH)
 
 
@@ -52,6 +76,17 @@ def _staff(actor: SignedIn) -> clinic.Actor:
 # Declared on the route, so a refusal comes before the request body is even read.
 Clinician = Annotated[clinic.Actor, Depends(_clinician)]
 Staff = Annotated[clinic.Actor, Depends(_staff)]
+
+
+def own_patient(what: str, action: str = "read") -> Callable[..., clinic.Patient]:
+    """A dependency: the signed-in clinician's own patient from the path, the access audited; resolved before the
+    request body is read, so another clinician's request is refused whatever it carries."""
+
+    def resolve(patient_id: int, actor: Clinician, request: Request) -> clinic.Patient:
+        ctx = request.app.state.ctx
+        return clinic.patient_for(ctx.db, actor, patient_id, what, address_of(request), ctx.now(), action)
+
+    return resolve
 
 
 def clinic_router(ctx: WebContext) -> APIRouter:
@@ -163,8 +198,11 @@ def clinic_router(ctx: WebContext) -> APIRouter:
     def api_patients(actor: Clinician, request: Request) -> list[dict[str, object]]:
         return [row.as_dict() for row in clinic.dashboard(db, actor, today(), ctx.now(), address_of(request))]
 
-    def patient(actor: clinic.Actor, patient_id: int, what: str, request: Request) -> clinic.Patient:
-        return clinic.patient_for(db, actor, patient_id, what, address_of(request), ctx.now())
+    def patient(
+        actor: clinic.Actor, patient_id: int, what: str, request: Request, action: str = "read"
+    ) -> clinic.Patient:
+        """The clinician's own patient (NotAllowed for anyone else's), the access audited."""
+        return clinic.patient_for(db, actor, patient_id, what, address_of(request), ctx.now(), action)
 
     @router.get("/api/patients/{patient_id}/history", tags=["clinic"])
     def api_patient_history(
@@ -222,6 +260,41 @@ def clinic_router(ctx: WebContext) -> APIRouter:
         plan = data.plan.plan if data.plan else None
         return fhir_bundle(evidence, answers, result, plan, data.logs, dt.datetime.now(dt.UTC))
 
+    def sign_clearance(actor: clinic.Actor, handle: str, body: PatientClearanceRequest) -> dict[str, Any]:
+        if actor.profession is None:
+            raise clinic.NotAllowed("Your account names no profession, so you cannot sign a clearance.")
+        record = ClearanceRecord(
+            by=actor.profession,
+            date=today(),
+            conditions=tuple(body.conditions),
+            name=actor.email,
+            caps=body.caps,
+            valid_until=body.valid_until,
+        )
+        return services.record_clearance(db, evidence, record, today(), owner_handle=handle).as_dict()
+
+    def adjust(handle: str, body: PrescriptionRequest) -> dict[str, Any]:
+        limit = PartialCaps(
+            max_angle_deg=body.max_angle_deg, max_hold_s=body.max_hold_s, max_sessions_per_day=body.max_sessions_per_day
+        )
+        plan, revision = services.adjust_prescription(db, evidence, limit, body.reason, today(), owner_handle=handle)
+        return {"revision": revision.as_dict(), "caps": plan.caps.as_dict()}
+
+    @router.post("/api/patients/{patient_id}/clearances", tags=["clinic"])
+    def api_patient_clearance(
+        body: PatientClearanceRequest,
+        actor: Clinician,
+        found: Annotated[clinic.Patient, Depends(own_patient("recorded a clearance", "change"))],
+    ) -> dict[str, Any]:
+        return sign_clearance(actor, found.owner_handle, body)
+
+    @router.post("/api/patients/{patient_id}/prescription", tags=["clinic"])
+    def api_patient_prescription(
+        body: PrescriptionRequest,
+        found: Annotated[clinic.Patient, Depends(own_patient("adjusted the prescription", "change"))],
+    ) -> dict[str, Any]:
+        return adjust(found.owner_handle, body)
+
     @router.get("/api/alerts", tags=["clinic"])
     def api_alerts(
         actor: Clinician, open_only: Annotated[bool, Query(alias="open")] = False
@@ -236,6 +309,13 @@ def clinic_router(ctx: WebContext) -> APIRouter:
     @router.get("/api/access-log", tags=["accounts"])
     def api_access_log(actor: SignedIn) -> list[dict[str, str]]:
         return [r.as_dict() for r in clinic.who_looked(db, actor)]
+
+    @router.post("/api/account/delete", status_code=204, tags=["accounts"])
+    def api_delete_account(body: DeleteAccountRequest, actor: SignedIn, request: Request) -> Response:
+        clinic.delete_own_account(db, actor, body.password, ctx.now(), address_of(request))
+        response = Response(status_code=204)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
 
     # -- pages ------------------------------------------------------------------------------------------------------
 
@@ -281,19 +361,89 @@ def clinic_router(ctx: WebContext) -> APIRouter:
         clinic.acknowledge_alert(db, actor, alert_id, ctx.now(), address_of(request))
         return RedirectResponse("/clinic#alerts", status_code=303)
 
-    @router.get("/clinic/patients/{patient_id}", response_class=HTMLResponse, include_in_schema=False)
-    def clinic_patient(patient_id: int, actor: Clinician, request: Request) -> HTMLResponse:
-        found = patient(actor, patient_id, "patient page", request)
+    def patient_page(
+        request: Request, actor: clinic.Actor, found: clinic.Patient, status: int = 200, **extra: Any
+    ) -> HTMLResponse:
         summary = services.history_summary(db, recent=100, with_days=False, owner_handle=found.owner_handle)
+        screening = services.latest_screening(db, owner_handle=found.owner_handle)
+        needing = [r for r in screening.result.reasons if r.clearance_by] if screening else []
+        context = {"notice": None, "error": None, **extra}
         return page(
             request,
             "clinic/patient.html",
+            status=status,
+            actor=actor,
+            needing_clearance=needing,
+            profession_label=CLEARER_NAMES[actor.profession] if actor.profession else None,
             patient=found,
             screening=services.latest_screening(db, owner_handle=found.owner_handle),
             plan=services.current_plan(db, evidence, today(), owner_handle=found.owner_handle),
             sessions=summary.recent,
             alerts=[a for a in clinic.alerts(db, actor) if a.patient_account_id == found.account_id],
+            **context,
         )
+
+    @router.get("/clinic/patients/{patient_id}", response_class=HTMLResponse, include_in_schema=False)
+    def clinic_patient(patient_id: int, actor: Clinician, request: Request) -> HTMLResponse:
+        return patient_page(request, actor, patient(actor, patient_id, "patient page", request))
+
+    @router.post("/clinic/patients/{patient_id}/clearance", response_class=HTMLResponse, include_in_schema=False)
+    async def clinic_patient_clearance(patient_id: int, actor: Clinician, request: Request) -> HTMLResponse:
+        form = await request.form()
+        conditions = [str(c) for c in form.getlist("conditions")]
+        found = patient(actor, patient_id, "recorded a clearance", request, "change")
+        try:
+            sign_clearance(actor, found.owner_handle, PatientClearanceRequest(conditions=conditions))
+        except ValidationError:
+            return patient_page(request, actor, found, 422, error="Tick at least one condition to clear.")
+        except (services.ServiceError, clinic.NotAllowed) as exc:
+            return patient_page(request, actor, found, 409, error=str(exc))
+        return patient_page(request, actor, found, notice="The clearance is recorded, signed by you.")
+
+    @router.post("/clinic/patients/{patient_id}/prescription", response_class=HTMLResponse, include_in_schema=False)
+    def clinic_patient_prescription(
+        patient_id: int,
+        actor: Clinician,
+        request: Request,
+        max_angle_deg: Annotated[str, Form()] = "",
+        max_hold_s: Annotated[str, Form()] = "",
+        max_sessions_per_day: Annotated[str, Form()] = "",
+        reason: Annotated[str, Form(max_length=500)] = "",
+    ) -> HTMLResponse:
+        found = patient(actor, patient_id, "adjusted the prescription", request, "change")
+        try:
+            body = PrescriptionRequest(
+                max_angle_deg=float(max_angle_deg) if max_angle_deg.strip() else None,
+                max_hold_s=int(max_hold_s) if max_hold_s.strip() else None,
+                max_sessions_per_day=int(max_sessions_per_day) if max_sessions_per_day.strip() else None,
+                reason=reason,
+            )
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+            message = validation_message(exc) if isinstance(exc, ValidationError) else "Type the limits as numbers."
+            return patient_page(request, actor, found, 422, error=message)
+        try:
+            adjust(found.owner_handle, body)
+        except (services.ServiceError, PlanError) as exc:
+            return patient_page(request, actor, found, 409, error=str(exc))
+        return patient_page(request, actor, found, notice="The new limits apply from this week on.")
+
+    @router.get("/account", response_class=HTMLResponse, include_in_schema=False)
+    def account_page(request: Request, actor: SignedIn) -> HTMLResponse:
+        return page(request, "clinic/account.html", actor=actor, error=None)
+
+    @router.post("/account/delete", response_class=HTMLResponse, include_in_schema=False)
+    def account_delete(
+        request: Request,
+        actor: SignedIn,
+        password: Annotated[str, Form(max_length=clinic.MAX_PASSWORD_LENGTH)] = "",
+    ) -> Response:
+        try:
+            clinic.delete_own_account(db, actor, password, ctx.now(), address_of(request))
+        except (clinic.AccountError, clinic.NotAllowed) as exc:
+            return page(request, "clinic/account.html", status=422, actor=actor, error=str(exc))
+        response = RedirectResponse("/login?deleted=1", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
 
     @router.get("/access", response_class=HTMLResponse, include_in_schema=False)
     def access_page(request: Request, actor: SignedIn) -> HTMLResponse:

@@ -25,8 +25,15 @@ from hangtime.app.services.logs import (
     log_sessions,
     session_logs,
 )
-from hangtime.app.services.plans import CurrentPlan, active_pauses, current_plan, make_plan, review_plan
-from hangtime.app.services.reports import ReportData, report_data
+from hangtime.app.services.plans import (
+    CurrentPlan,
+    active_pauses,
+    adjust_prescription,
+    current_plan,
+    make_plan,
+    review_plan,
+)
+from hangtime.app.services.reports import ReportData, export_own_data, report_data
 from hangtime.app.services.screening import latest_screening, record_clearance, screen_and_save
 from hangtime.app.services.sessions import SessionSetup, finish_session, prepare_session, session_config, sessions_count
 
@@ -40,9 +47,11 @@ __all__ = [
     "ServiceError",
     "SessionSetup",
     "active_pauses",
+    "adjust_prescription",
     "base_caps",
     "check_log",
     "current_plan",
+    "export_own_data",
     "finish_session",
     "history_summary",
     "interrupted_sessions",

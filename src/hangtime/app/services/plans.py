@@ -15,6 +15,7 @@ from hangtime.app.services.common import (
     with_stored_clearances,
 )
 from hangtime.core.evidence import Evidence
+from hangtime.core.evidence.models import PartialCaps
 from hangtime.core.pauses import Pause
 from hangtime.core.planning import (
     Plan,
@@ -22,6 +23,7 @@ from hangtime.core.planning import (
     Preferences,
     Revision,
     create_plan,
+    tighten_plan,
 )
 from hangtime.core.screening import (
     Answers,
@@ -108,3 +110,19 @@ def review_plan(db: Database, evidence: Evidence, today: dt.date, *, owner_handl
         if saved is None:
             raise ServiceError("no plan yet: make a plan first")
         return _review_due_weeks(uow, owner, saved, evidence, today)
+
+
+@use_case
+def adjust_prescription(
+    db: Database, evidence: Evidence, limit: PartialCaps, reason: str, today: dt.date, *, owner_handle: str
+) -> tuple[Plan, Revision]:
+    """A clinician tightens the current plan's caps: a plan revision with their reason (refused, writing nothing,
+    when a limit would loosen what the screening allows)."""
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
+        saved = repo.current_plan(uow, owner)
+        if saved is None:
+            raise ServiceError("there is no plan to adjust: the patient makes one first")
+        plan, revision = tighten_plan(saved.plan, limit, today, reason, evidence.protocol)
+        repo.update_plan(uow, saved.id, plan, revision, owner)
+    return plan, revision

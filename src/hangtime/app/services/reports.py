@@ -13,6 +13,7 @@ from hangtime.core.screening import (
     ClearanceRecord,
 )
 from hangtime.store import Database, repo
+from hangtime.store import clinic as clinic_store
 from hangtime.store.models import Profile
 
 
@@ -37,3 +38,9 @@ def report_data(db: Database, *, owner_handle: str) -> ReportData:
         plan = CurrentPlan(saved.id, saved.plan, repo.plan_revisions(uow, saved.id)) if saved else None
         logs = repo.session_logs(uow, owner)
     return ReportData(profile, screening, clearances, plan, logs)
+
+
+def export_own_data(db: Database, *, owner_handle: str) -> dict[str, list[dict[str, object]]]:
+    """Every row the person owns, table by table (no password hash, no login secrets)."""
+    with db.unit_of_work() as uow:
+        return clinic_store.owner_rows(uow, repo.owner_id(uow, owner_handle))
