@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     trusted_hosts: list[str] = ["localhost", "127.0.0.1", "::1", "testserver"]
     # Mark the session cookie Secure: set it when the clinic server is behind HTTPS (it should be).
     secure_cookies: bool = False
+    # Clinic mode: email each patient's clinician when an alert is raised (no health data in the email).
+    alert_emails: bool = False
+    # The address people use to reach the server, for links in emails (e.g. https://clinic.example).
+    public_url: str | None = None
     # Buddy alerts by email use this SMTP server.
     smtp_host: str = "localhost"
     smtp_port: int = 25

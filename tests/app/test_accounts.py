@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from email import message_from_bytes
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pwdlib import PasswordHash
@@ -13,7 +15,7 @@ from sqlalchemy import delete, select, update
 
 from hangtime.app import clinic
 from hangtime.app.clinic import Role
-from hangtime.core.evidence import Clearer
+from hangtime.core.evidence import Clearer, Evidence
 from hangtime.store import Database
 from hangtime.store.models import AuditEntry
 
@@ -213,3 +215,30 @@ def test_a_changed_or_deleted_audit_row_is_named(db: Database) -> None:
         uow.execute(delete(AuditEntry).where(AuditEntry.id == ids[1]))
     check = clinic.verify_audit(db)
     assert check.broken_at == ids[2] and "missing" in (check.why or "")
+
+
+def test_new_alerts_are_emailed_to_the_clinician_once_without_health_data(
+    db: Database, smtp_server: tuple[Any, int], evidence: Evidence
+) -> None:
+    import asyncio
+
+    from hangtime.app import services
+    from hangtime.core.planning import SessionLog
+    from hangtime.notify.buddy import SmtpSettings
+
+    clinic_of(db)
+    patient = log_in(db, "a@example.org").actor
+    services.log_sessions(
+        db, evidence, [SessionLog(date=NOW.date(), pain_before=9)], NOW.date(), owner_handle=patient.owner_handle
+    )
+    mailbox, port = smtp_server
+    down = SmtpSettings(host="127.0.0.1", port=1, sender="hangtime@clinic.example")
+    assert asyncio.run(clinic.email_new_alerts(db, down, None, NOW)) == 0, "a failed email stays in the outbox"
+    smtp = SmtpSettings(host="127.0.0.1", port=port, sender="hangtime@clinic.example")
+    assert asyncio.run(clinic.email_new_alerts(db, smtp, "https://clinic.example/", NOW)) == 1
+    assert asyncio.run(clinic.email_new_alerts(db, smtp, "https://clinic.example/", NOW)) == 0, "emailed once"
+    [message] = mailbox.messages
+    assert message.rcpt_tos == ["doc@example.org"]
+    body = str(message_from_bytes(message.content).get_payload())
+    assert "https://clinic.example/clinic" in body
+    assert "9" not in body and "pain" not in body.lower() and "a@example.org" not in body

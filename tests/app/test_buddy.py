@@ -10,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from hangtime.core.session.engine import (
     REQUIRED_CHECKLIST,
@@ -55,29 +54,6 @@ def http_server() -> Iterator[str]:
     server.shutdown()
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, uow: Any, envelope: Any) -> str:
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Mailbox, int]]:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield mailbox, port
-    controller.stop()
-
-
 async def no_sleep(_seconds: float) -> None:
     return None
 
@@ -109,7 +85,7 @@ def test_ntfy_topic(http_server: str) -> None:
     assert "On the table since: 2026-11-23T18:00:00+00:00" in request["body"]
 
 
-def test_email(smtp_server: tuple[Mailbox, int]) -> None:
+def test_email(smtp_server: tuple[Any, int]) -> None:
     mailbox, port = smtp_server
     contact = BuddyContact(kind="email", email="buddy@example.org")
     smtp = SmtpSettings(host="127.0.0.1", port=port, sender="hangtime@example.org")

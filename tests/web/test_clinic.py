@@ -144,6 +144,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/alerts"): CLINICIAN,
     ("GET", "/api/patients/{patient_id}/history"): CLINICIAN_OF_A,
     ("GET", "/api/patients/{patient_id}/plan"): CLINICIAN_OF_A,
+    ("GET", "/api/patients/{patient_id}/sessions"): CLINICIAN_OF_A,
+    ("GET", "/api/patients/{patient_id}/notes"): CLINICIAN_OF_A,
+    ("POST", "/api/patients/{patient_id}/notes"): CLINICIAN_OF_A,
+    ("POST", "/clinic/patients/{patient_id}/notes"): CLINICIAN_OF_A,
     ("GET", "/api/patients/{patient_id}/screening"): CLINICIAN_OF_A,
     ("GET", "/api/patients/{patient_id}/report"): CLINICIAN_OF_A,
     ("GET", "/api/patients/{patient_id}/fhir"): CLINICIAN_OF_A,
@@ -271,12 +275,20 @@ def test_the_clinician_sees_the_alert_and_acknowledges_it_and_the_patient_sees_w
         assert client.get("/api/alerts?open=true").json() == []
         assert client.get("/api/patients").json()[0]["open_alerts"] == 0
         assert client.get(f"/api/patients/{row['id']}/history").json()["sessions"][0]["pain_before"] == 8
+        assert client.get(f"/api/patients/{row['id']}/sessions").json() == [], "a typed log is no guided session"
+        assert client.post(f"/api/patients/{row['id']}/notes", json={"text": "Call on Monday"}).status_code == 201
+        assert client.post(f"/api/patients/{row['id']}/notes", json={"text": ""}).status_code == 422
+        notes = client.get(f"/api/patients/{row['id']}/notes").json()
+        assert [(n["author"], n["text"]) for n in notes] == [("doc-a@example.org", "Call on Monday")]
         sign_in(client, "patient_a")
         looked = client.get("/api/access-log").json()
         assert {(r["who"], r["action"], r["what"]) for r in looked} == {
             ("doc-a@example.org", "read", "dashboard"),
             ("doc-a@example.org", "change", "acknowledged an alert"),
             ("doc-a@example.org", "read", "history"),
+            ("doc-a@example.org", "read", "guided sessions"),
+            ("doc-a@example.org", "change", "wrote a note"),
+            ("doc-a@example.org", "read", "notes"),
         }
         assert "doc-a@example.org" in client.get("/access").text
     check = clinic.verify_audit(clinic_app.db)

@@ -7,6 +7,8 @@ reads no health data. Every read or change of a patient's data by anyone but tha
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import smtplib
 import threading
 import time
 from collections import deque
@@ -23,10 +25,13 @@ from hangtime.app.services.alerts import ALERT_LABELS
 from hangtime.core.errors import HangtimeError
 from hangtime.core.evidence import Clearer
 from hangtime.core.outcomes import pain_change
+from hangtime.core.session.cues import END_REASON_LABELS, SESSION_STATUS_LABELS
+from hangtime.notify.buddy import SmtpSettings, send_email
 from hangtime.store import Database, repo
 from hangtime.store import clinic as store
 from hangtime.store.models import Account
 
+LOG = logging.getLogger("hangtime.clinic")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 # Five wrong passwords in a row lock the account for 15 minutes (OWASP ASVS 2.2.1); the lock says nothing more than
@@ -584,3 +589,117 @@ def delete_own_account(db: Database, actor: Actor, password: str, now: dt.dateti
             raise AccountError("That is not your password: nothing was deleted.")
         _audit(uow, actor, "change", "deleted their account and all their data", actor.account_id, address, now)
         store.delete_account(uow, account)
+
+
+# -- alerts by email ------------------------------------------------------------------------------------------------
+
+ALERT_EMAIL_SUBJECT = "Hangtime: a new alert about one of your patients"
+
+
+def alert_email_body(public_url: str | None) -> str:
+    """No health data and no name in an email, which may cross servers unencrypted: only that there is an alert."""
+    where = f"Sign in to see it: {public_url.rstrip('/')}/clinic" if public_url else "Sign in to Hangtime to see it."
+    return f"One of your patients has a new alert in Hangtime.\n\n{where}\n"
+
+
+async def email_new_alerts(db: Database, smtp: SmtpSettings, public_url: str | None, now: dt.datetime) -> int:
+    """Email each patient's clinician about alerts not yet emailed; an alert whose email fails stays in the outbox
+    and is tried again next time. Returns how many were sent."""
+    with db.unit_of_work() as uow:
+        pending = store.alerts_to_email(uow)
+    sent = 0
+    for alert_id, clinician_email in pending:
+        try:
+            await send_email(smtp, clinician_email, ALERT_EMAIL_SUBJECT, alert_email_body(public_url))
+        except (OSError, smtplib.SMTPException) as exc:
+            LOG.warning("alert email failed", extra={"error": type(exc).__name__})
+            continue
+        with db.unit_of_work() as uow:
+            store.mark_emailed(uow, alert_id, now)
+        sent += 1
+    return sent
+
+
+# -- a patient's guided sessions and the clinician's notes ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuidedSession:
+    id: int
+    started_at: dt.datetime
+    status: str
+    status_label: str
+    end_reason: str | None
+    end_reason_label: str
+    held_s: float | None
+    symptoms: tuple[str, ...]
+    buddy_alerts: int
+    events: tuple[dict[str, object], ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "started_at": self.started_at.isoformat(),
+            "status": self.status,
+            "status_label": self.status_label,
+            "end_reason": self.end_reason,
+            "end_reason_label": self.end_reason_label,
+            "held_s": self.held_s,
+            "symptoms": list(self.symptoms),
+            "buddy_alerts": self.buddy_alerts,
+            "events": list(self.events),
+        }
+
+
+def guided_sessions(db: Database, patient: Patient, limit: int = 50) -> list[GuidedSession]:
+    """A patient's guided sessions, newest first, with their events, symptoms, end and buddy alerts."""
+    found = []
+    with db.unit_of_work() as uow:
+        for record, rows in store.guided_sessions(uow, patient.owner_id, limit):
+            events = tuple({"t": r.t, "kind": r.kind, "name": r.name, **r.payload} for r in rows)
+            symptoms = tuple(
+                dict.fromkeys(
+                    str(r.payload.get("symptom")) for r in rows if r.kind == "event" and r.payload.get("symptom")
+                )
+            )
+            buddy = sum(1 for r in rows if r.kind == "command" and r.name == "alert_buddy")
+            found.append(
+                GuidedSession(
+                    record.id,
+                    store.utc(record.started_at),
+                    record.status,
+                    SESSION_STATUS_LABELS.get(record.status, record.status),
+                    record.end_reason,
+                    END_REASON_LABELS.get(record.end_reason or "", ""),
+                    record.held_s,
+                    symptoms,
+                    buddy,
+                    events,
+                )
+            )
+    return found
+
+
+@dataclass(frozen=True)
+class Note:
+    author: str
+    at: dt.datetime
+    text: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"author": self.author, "at": self.at.isoformat(), "text": self.text}
+
+
+def add_note(db: Database, actor: Actor, patient: Patient, text: str, now: dt.datetime) -> None:
+    text = text.strip()
+    if not text:
+        raise AccountError("the note is empty")
+    if len(text) > 4000:
+        raise AccountError("a note may have at most 4000 characters")
+    with db.unit_of_work() as uow:
+        store.add_note(uow, patient.owner_id, actor.email, text, now)
+
+
+def patient_notes(db: Database, patient: Patient) -> list[Note]:
+    with db.unit_of_work() as uow:
+        return [Note(n.author_email, store.utc(n.created_at), n.text) for n in store.notes(uow, patient.owner_id)]

@@ -98,12 +98,17 @@ async def _send_once(contact: BuddyContact, alert: BuddyAlert, smtp: SmtpSetting
             response.raise_for_status()
     else:
         assert contact.email is not None
-        message = EmailMessage()
-        message["From"] = smtp.sender
-        message["To"] = contact.email
-        message["Subject"] = alert.subject()
-        message.set_content(alert.body())
-        await asyncio.to_thread(_smtp_send, smtp, message, timeout)
+        await send_email(smtp, contact.email, alert.subject(), alert.body(), timeout)
+
+
+async def send_email(smtp: SmtpSettings, to: str, subject: str, body: str, timeout: float = 10.0) -> None:
+    """One plain-text email through the configured SMTP server (raises OSError or SMTPException on failure)."""
+    message = EmailMessage()
+    message["From"] = smtp.sender
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    await asyncio.to_thread(_smtp_send, smtp, message, timeout)
 
 
 def _smtp_send(smtp: SmtpSettings, message: EmailMessage, timeout: float) -> None:

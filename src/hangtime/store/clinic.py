@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from hangtime.store.models import (
     Account,
     AlertRecord,
     AuditEntry,
     Base,
+    ClinicianNote,
     Invite,
     LoginSession,
     Owner,
@@ -265,3 +266,56 @@ def owner_rows(uow: Session, owner_id: int) -> dict[str, list[dict[str, object]]
     rows = uow.execute(events.where(SessionRecord.owner_id == owner_id).order_by(SessionEventRecord.id))
     exported["session_events"] = [{key: _plain(value) for key, value in row._mapping.items()} for row in rows]
     return exported
+
+
+def alerts_to_email(uow: Session, limit: int = 100) -> list[tuple[int, str]]:
+    """(alert id, clinician's email) for open alerts of patients not yet emailed, oldest first."""
+    patient = aliased(Account)
+    clinician = aliased(Account)
+    query = (
+        select(AlertRecord.id, clinician.email)
+        .join(patient, patient.owner_id == AlertRecord.owner_id)
+        .join(clinician, clinician.id == patient.clinician_id)
+        .where(AlertRecord.emailed_at.is_(None), AlertRecord.acknowledged_at.is_(None), clinician.disabled.is_(False))
+        .order_by(AlertRecord.id)
+        .limit(limit)
+    )
+    return [(alert_id, email) for alert_id, email in uow.execute(query)]
+
+
+def mark_emailed(uow: Session, alert_id: int, now: dt.datetime) -> None:
+    uow.execute(update(AlertRecord).where(AlertRecord.id == alert_id).values(emailed_at=now))
+
+
+def add_note(uow: Session, owner_id: int, author_email: str, note_text: str, now: dt.datetime) -> None:
+    uow.add(ClinicianNote(owner_id=owner_id, author_email=author_email, created_at=now, text=note_text))
+
+
+def notes(uow: Session, owner_id: int, limit: int = 100) -> list[ClinicianNote]:
+    query = select(ClinicianNote).where(ClinicianNote.owner_id == owner_id)
+    return list(uow.scalars(query.order_by(ClinicianNote.id.desc()).limit(limit)))
+
+
+def guided_sessions(
+    uow: Session, owner_id: int, limit: int = 50
+) -> list[tuple[SessionRecord, list[SessionEventRecord]]]:
+    """The newest guided sessions with their journals (events, commands and buddy-alert attempts)."""
+    records = list(
+        uow.scalars(
+            select(SessionRecord)
+            .where(SessionRecord.owner_id == owner_id)
+            .order_by(SessionRecord.id.desc())
+            .limit(limit)
+        )
+    )
+    if not records:
+        return []
+    rows = uow.scalars(
+        select(SessionEventRecord)
+        .where(SessionEventRecord.session_id.in_([r.id for r in records]))
+        .order_by(SessionEventRecord.id)
+    )
+    by_session: dict[int, list[SessionEventRecord]] = {r.id: [] for r in records}
+    for row in rows:
+        by_session[row.session_id].append(row)
+    return [(record, by_session[record.id]) for record in records]

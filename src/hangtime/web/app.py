@@ -5,7 +5,9 @@ An adapter only: every rule, plan and session decision comes from the domain cor
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
@@ -25,6 +27,7 @@ from hangtime.core.errors import validation_message
 from hangtime.core.evidence import load_evidence
 from hangtime.core.planning import PlanError
 from hangtime.core.screening import AnswersError
+from hangtime.devices.tasks import cancel_and_wait
 from hangtime.exports.report import make_environment
 from hangtime.store import Database
 from hangtime.store.journal import mark_interrupted
@@ -39,6 +42,16 @@ from hangtime.web.socket import session_socket_router
 HERE = Path(__file__).resolve().parent
 
 
+ALERT_EMAIL_EVERY_S = 15.0
+
+
+async def email_alerts_forever(db: Database, config: Settings) -> None:
+    """The alerts table is the outbox: new alerts are emailed within seconds, failed ones retried."""
+    while True:
+        await clinic.email_new_alerts(db, config.smtp(), config.public_url, dt.datetime.now(dt.UTC))
+        await asyncio.sleep(ALERT_EMAIL_EVERY_S)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     config = settings or load_settings()
     evidence = load_evidence()
@@ -50,7 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # A web session still 'running' belongs to a server that is gone: the person is told, and surveyed.
         mark_interrupted(db, via="web")
+        outbox = None
+        if config.mode == "clinic" and config.alert_emails:
+            outbox = asyncio.create_task(email_alerts_forever(db, config))
         yield
+        if outbox is not None:
+            await cancel_and_wait(outbox)
         await live.close()
         db.dispose()
 

@@ -43,6 +43,10 @@ class PrescriptionRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class NoteRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
 class DeleteAccountRequest(BaseModel):
     password: str = Field(max_length=clinic.MAX_PASSWORD_LENGTH)
 
@@ -222,6 +226,29 @@ def clinic_router(ctx: WebContext) -> APIRouter:
             "pain_change": pain_change(summary.pain_scores).__dict__,
         }
 
+    @router.get("/api/patients/{patient_id}/sessions", tags=["clinic"])
+    def api_patient_sessions(
+        found: Annotated[clinic.Patient, Depends(own_patient("guided sessions"))],
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> list[dict[str, object]]:
+        """Guided sessions, newest first, with their events, symptoms, how they ended and buddy alerts."""
+        return [s.as_dict() for s in clinic.guided_sessions(db, found, limit)]
+
+    @router.get("/api/patients/{patient_id}/notes", tags=["clinic"])
+    def api_patient_notes(
+        found: Annotated[clinic.Patient, Depends(own_patient("notes"))],
+    ) -> list[dict[str, str]]:
+        return [n.as_dict() for n in clinic.patient_notes(db, found)]
+
+    @router.post("/api/patients/{patient_id}/notes", status_code=201, tags=["clinic"])
+    def api_patient_add_note(
+        body: NoteRequest,
+        actor: Clinician,
+        found: Annotated[clinic.Patient, Depends(own_patient("wrote a note", "change"))],
+    ) -> Response:
+        clinic.add_note(db, actor, found, body.text, ctx.now())
+        return Response(status_code=201)
+
     @router.get("/api/patients/{patient_id}/plan", tags=["clinic"])
     def api_patient_plan(patient_id: int, actor: Clinician, request: Request) -> dict[str, Any]:
         handle = patient(actor, patient_id, "plan", request).owner_handle
@@ -380,6 +407,8 @@ def clinic_router(ctx: WebContext) -> APIRouter:
             plan=services.current_plan(db, evidence, today(), owner_handle=found.owner_handle),
             sessions=summary.recent,
             alerts=[a for a in clinic.alerts(db, actor) if a.patient_account_id == found.account_id],
+            guided=clinic.guided_sessions(db, found, 20),
+            notes=clinic.patient_notes(db, found),
             **context,
         )
 
@@ -399,6 +428,17 @@ def clinic_router(ctx: WebContext) -> APIRouter:
         except (services.ServiceError, clinic.NotAllowed) as exc:
             return patient_page(request, actor, found, 409, error=str(exc))
         return patient_page(request, actor, found, notice="The clearance is recorded, signed by you.")
+
+    @router.post("/clinic/patients/{patient_id}/notes", response_class=HTMLResponse, include_in_schema=False)
+    def clinic_patient_note(
+        patient_id: int, actor: Clinician, request: Request, text: Annotated[str, Form(max_length=4000)] = ""
+    ) -> HTMLResponse:
+        found = patient(actor, patient_id, "wrote a note", request, "change")
+        try:
+            clinic.add_note(db, actor, found, text, ctx.now())
+        except clinic.AccountError as exc:
+            return patient_page(request, actor, found, 422, error=str(exc))
+        return patient_page(request, actor, found, notice="The note is saved.")
 
     @router.post("/clinic/patients/{patient_id}/prescription", response_class=HTMLResponse, include_in_schema=False)
     def clinic_patient_prescription(

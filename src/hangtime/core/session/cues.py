@@ -18,6 +18,19 @@ BREATHING = (
     "Slow, easy breaths. Let your back relax.",
     "Keep breathing slowly.",
 )
+# How a session ended, for a person (the journal keeps the code).
+END_REASON_LABELS = {
+    "completed": "Completed",
+    "stopped": "Stopped by the person",
+    "symptom": "Stopped for a symptom",
+    "no_response": "Check-ins unanswered: the buddy was alerted",
+    "hard_limit": "Ended at the hard limit on time inverted",
+    "above_cap": "Ended: steeper than the cap",
+    "aborted": "Ended before it started",
+    "table_fault": "Ended: the table reported a fault",
+}
+SESSION_STATUS_LABELS = {"running": "Running", "done": "Finished", "interrupted": "Interrupted (crash or closed page)"}
+
 # The alarm's instruction, word for word, and what the page shows with it (a reopened page shows it again).
 ALARM = "Please answer. Press I'm OK if you are all right."
 ALARM_ON_SCREEN = "Please answer: press I'm OK if you are all right. Otherwise your buddy will be alerted."

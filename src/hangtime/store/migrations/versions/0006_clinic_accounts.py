@@ -1,4 +1,4 @@
-"""clinic mode: accounts, login sessions, invites, the audit log and alerts
+"""clinic mode: accounts, login sessions, invites, the audit log, alerts and clinicians' notes
 
 Revision ID: 0006
 Revises: 0005
@@ -75,9 +75,18 @@ def upgrade() -> None:
         sa.Column("created_at", _WHEN, nullable=False),
         sa.Column("acknowledged_at", _WHEN, nullable=True),
         sa.Column("acknowledged_by", sa.Integer(), sa.ForeignKey("accounts.id"), nullable=True),
+        sa.Column("emailed_at", _WHEN, nullable=True),
+    )
+    op.create_table(
+        "clinician_notes",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("owner_id", sa.Integer(), sa.ForeignKey("owners.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column("author_email", sa.String(254), nullable=False),
+        sa.Column("created_at", _WHEN, nullable=False),
+        sa.Column("text", sa.String(4000), nullable=False),
     )
 
 
 def downgrade() -> None:
-    for table in ("alerts", "audit_log", "invites", "login_sessions", "accounts"):
+    for table in ("clinician_notes", "alerts", "audit_log", "invites", "login_sessions", "accounts"):
         op.drop_table(table)
