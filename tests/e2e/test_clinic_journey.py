@@ -4,14 +4,12 @@ plan and runs a session that ends in severe pain; the clinician sees the alert a
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from test_playwright import CHROMIUM, free_port, shot, tilt  # tests/e2e is on the path (no package)
+from test_playwright import CHROMIUM, level_sensor, serving, shot, tilt  # tests/e2e is on the path (no package)
 
 from hangtime.app import clinic
 from hangtime.config import Settings
@@ -33,17 +31,8 @@ def clinic_server(tmp_path: Path) -> Iterator[str]:
     db = Database(settings.resolved_database_url())
     clinic.add_account(db, CLINICIAN[0], clinic.Role.CLINICIAN, CLINICIAN[1], profession=Clearer.PHYSICAL_THERAPIST)
     db.dispose()
-    port = free_port()
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert instance.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as address:
+        yield address
 
 
 def test_clinician_invites_patient_sees_the_alert_and_acknowledges_it(clinic_server: str) -> None:
@@ -90,10 +79,7 @@ def test_clinician_invites_patient_sees_the_alert_and_acknowledges_it(clinic_ser
         page.get_by_role("button", name="Make my plan").click()
         page.get_by_role("link", name="Start today's session").click()
 
-        cdp = own.new_cdp_session(page)
-        for sensor in ("relative-orientation", "absolute-orientation"):
-            cdp.send("Emulation.setSensorOverrideEnabled", {"enabled": True, "type": sensor})
-        tilt(cdp, 0)
+        cdp = level_sensor(own, page)
         page.get_by_role("button", name="Calibrate").click()
         expect(page.locator("#sensor-status")).to_contain_text("Calibrated")
         for box in page.locator("input[name=items]").all():
@@ -123,6 +109,7 @@ def test_clinician_invites_patient_sees_the_alert_and_acknowledges_it(clinic_ser
         desk.get_by_role("button", name="Acknowledge").click()
         expect(desk.locator("#alerts")).to_have_text("No open alerts.")
         desk.get_by_role("link", name="sam@example.org").click()
+        expect(desk).to_have_title("sam@example.org · Hangtime")
         expect(desk.locator("#sessions")).to_contain_text("9")
         expect(desk.locator("#guided")).to_contain_text("Stopped by the person")
         desk.get_by_label("Add a note").fill("Called Sam: the pain was from gardening, not the table.")

@@ -8,6 +8,7 @@ Screenshots go to test-artifacts/ (untracked); `make screenshots` refreshes the 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
 import socket
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from hangtime.config import Settings
 from hangtime.web.app import create_app
@@ -41,6 +43,13 @@ def free_port() -> int:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     app = create_app(Settings(data_dir=tmp_path / "data", demo=True, session_speed=10, checkin_interval_s=30))
+    with serving(app) as address:
+        yield address
+
+
+@contextlib.contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """The app on a free loopback port in a thread, until the block ends."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     instance = uvicorn.Server(config)
@@ -50,9 +59,11 @@ def server(tmp_path: Path) -> Iterator[str]:
     while not instance.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert instance.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=10)
 
 
 def tilt(cdp: object, beta_deg: float) -> None:
@@ -61,6 +72,21 @@ def tilt(cdp: object, beta_deg: float) -> None:
     reading = {"quaternion": {"x": math.sin(half), "y": 0, "z": 0, "w": math.cos(half)}}
     for sensor in ("relative-orientation", "absolute-orientation"):
         cdp.send("Emulation.setSensorOverrideReadings", {"type": sensor, "reading": reading})  # type: ignore[attr-defined]
+
+
+def level_sensor(context: object, page: object) -> object:
+    """Emulated orientation sensors, level. The reading moves before it settles at 0 degrees: a page only hears a
+    reading that changes, and the emulated sensor may start at 0 already."""
+    from playwright.sync_api import expect
+
+    cdp = context.new_cdp_session(page)  # type: ignore[attr-defined]
+    for sensor in ("relative-orientation", "absolute-orientation"):
+        cdp.send("Emulation.setSensorOverrideEnabled", {"enabled": True, "type": sensor})
+    expect(page.locator("#sensor-status")).to_be_attached()  # type: ignore[attr-defined]
+    tilt(cdp, 1)
+    tilt(cdp, 0)
+    expect(page.locator("#sensor-status")).to_contain_text("Sensor found")  # type: ignore[attr-defined]
+    return cdp
 
 
 def shot(page: object, name: str) -> None:
@@ -119,11 +145,7 @@ def test_full_journey_in_chromium(server: str) -> None:
         expect(page.locator("#review")).to_contain_text("Nothing to review yet")
 
         page.get_by_role("link", name="Start today's session").click()
-        cdp = context.new_cdp_session(page)
-        for sensor in ("relative-orientation", "absolute-orientation"):
-            cdp.send("Emulation.setSensorOverrideEnabled", {"enabled": True, "type": sensor})
-        tilt(cdp, 0)
-        expect(page.locator("#sensor-status")).to_contain_text("Sensor found")
+        cdp = level_sensor(context, page)
         page.get_by_role("button", name="Calibrate").click()
         expect(page.locator("#sensor-status")).to_contain_text("Calibrated")
         for box in page.locator("input[name=items]").all():

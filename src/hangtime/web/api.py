@@ -12,10 +12,9 @@ from pydantic import BaseModel, Field
 from hangtime.app import services
 from hangtime.core.evidence import Clearer
 from hangtime.core.evidence.models import PartialCaps
-from hangtime.core.outcomes import pain_change
 from hangtime.core.planning import Mode, Preferences, SessionLog
 from hangtime.core.screening import Answers, ClearanceRecord
-from hangtime.exports.fhir import fhir_bundle
+from hangtime.web import payloads
 from hangtime.web.context import Actor, WebContext, problem
 
 
@@ -54,10 +53,8 @@ def api_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/api/screening", tags=["screening"], responses={404: {"description": "No screening yet"}})
     def api_latest_screening(actor: Actor) -> Any:
-        saved = services.latest_screening(db, owner_handle=actor)
-        if saved is None:
-            return problem(404, "Not found", "no screening yet")
-        return {"id": saved.id, "answers": saved.answers.model_dump(mode="json"), **saved.result.as_dict()}
+        found = payloads.screening(db, actor)
+        return found if found is not None else problem(404, "Not found", "no screening yet")
 
     @router.post("/api/clearances", tags=["screening"])
     def api_clearance(body: ClearanceRequest, actor: Actor) -> dict[str, Any]:
@@ -80,17 +77,8 @@ def api_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/api/plan", tags=["plan"], responses={404: {"description": "No plan yet"}})
     def api_get_plan(actor: Actor) -> Any:
-        current = services.current_plan(db, evidence, today(), owner_handle=actor)
-        if current is None:
-            return problem(404, "Not found", "no plan yet")
-        pauses = services.active_pauses(db, evidence, today(), owner_handle=actor)
-        return {
-            "id": current.id,
-            **current.plan.as_dict(),
-            "paused": current.plan.paused or bool(pauses),
-            "pauses": [services.pause_dict(p) for p in pauses],
-            "revisions": current.revisions,
-        }
+        found = payloads.plan(db, evidence, today(), actor)
+        return found if found is not None else problem(404, "Not found", "no plan yet")
 
     @router.post("/api/plan/review", tags=["plan"])
     def api_review(actor: Actor) -> dict[str, Any]:
@@ -117,22 +105,11 @@ def api_router(ctx: WebContext) -> APIRouter:
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     ) -> dict[str, Any]:
         """Sessions newest first, a page at a time, with the pain trend over all of them."""
-        summary = services.history_summary(db, recent=limit, offset=offset, with_days=False, owner_handle=actor)
-        return {
-            "count": summary.count,
-            "limit": limit,
-            "offset": offset,
-            "sessions": [log.model_dump(mode="json") for log in summary.recent],
-            "pain_change": pain_change(summary.pain_scores).__dict__,
-        }
+        return payloads.history(db, actor, limit, offset)
 
     @router.get("/api/export/fhir", tags=["exports"])
     def api_fhir(actor: Actor) -> dict[str, Any]:
-        data = services.report_data(db, owner_handle=actor)
-        answers = data.screening.answers if data.screening else None
-        result = data.screening.result if data.screening else None
-        plan = data.plan.plan if data.plan else None
-        return fhir_bundle(evidence, answers, result, plan, data.logs, dt.datetime.now(dt.UTC))
+        return payloads.fhir(db, evidence, actor)
 
     @router.get("/api/export/all", tags=["exports"])
     def api_export_all(actor: Actor) -> JSONResponse:

@@ -15,12 +15,11 @@ from hangtime.app import clinic, services
 from hangtime.core.errors import validation_message
 from hangtime.core.evidence import Clearer
 from hangtime.core.evidence.models import PartialCaps
-from hangtime.core.outcomes import pain_change
 from hangtime.core.planning import PlanError
 from hangtime.core.screening import CLEARER_NAMES, ClearanceRecord
-from hangtime.exports.fhir import fhir_bundle
 from hangtime.exports.report import OUTCOME_LABELS, report_context
-from hangtime.web.context import SESSION_COOKIE, SignedIn, WebContext
+from hangtime.web import payloads
+from hangtime.web.context import SESSION_COOKIE, SignedIn, WebContext, problem
 
 
 class LoginRequest(BaseModel):
@@ -210,21 +209,11 @@ def clinic_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/api/patients/{patient_id}/history", tags=["clinic"])
     def api_patient_history(
-        patient_id: int,
-        actor: Clinician,
-        request: Request,
+        found: Annotated[clinic.Patient, Depends(own_patient("history"))],
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     ) -> dict[str, Any]:
-        handle = patient(actor, patient_id, "history", request).owner_handle
-        summary = services.history_summary(db, recent=limit, offset=offset, with_days=False, owner_handle=handle)
-        return {
-            "count": summary.count,
-            "limit": limit,
-            "offset": offset,
-            "sessions": [log.model_dump(mode="json") for log in summary.recent],
-            "pain_change": pain_change(summary.pain_scores).__dict__,
-        }
+        return payloads.history(db, found.owner_handle, limit, offset)
 
     @router.get("/api/patients/{patient_id}/sessions", tags=["clinic"])
     def api_patient_sessions(
@@ -249,43 +238,26 @@ def clinic_router(ctx: WebContext) -> APIRouter:
         clinic.add_note(db, actor, found, body.text, ctx.now())
         return Response(status_code=201)
 
-    @router.get("/api/patients/{patient_id}/plan", tags=["clinic"])
-    def api_patient_plan(patient_id: int, actor: Clinician, request: Request) -> dict[str, Any]:
-        handle = patient(actor, patient_id, "plan", request).owner_handle
-        current = services.current_plan(db, evidence, today(), owner_handle=handle)
-        pauses = services.active_pauses(db, evidence, today(), owner_handle=handle)
-        if current is None:
-            return {"plan": None, "pauses": [services.pause_dict(p) for p in pauses]}
-        return {
-            "id": current.id,
-            **current.plan.as_dict(),
-            "paused": current.plan.paused or bool(pauses),
-            "pauses": [services.pause_dict(p) for p in pauses],
-            "revisions": current.revisions,
-        }
+    @router.get("/api/patients/{patient_id}/plan", tags=["clinic"], responses={404: {"description": "No plan"}})
+    def api_patient_plan(found: Annotated[clinic.Patient, Depends(own_patient("plan"))]) -> Any:
+        answer = payloads.plan(db, evidence, today(), found.owner_handle)
+        return answer if answer is not None else problem(404, "Not found", "no plan yet")
 
-    @router.get("/api/patients/{patient_id}/screening", tags=["clinic"])
-    def api_patient_screening(patient_id: int, actor: Clinician, request: Request) -> dict[str, Any]:
-        handle = patient(actor, patient_id, "screening", request).owner_handle
-        saved = services.latest_screening(db, owner_handle=handle)
-        if saved is None:
-            return {"screening": None}
-        return {"id": saved.id, "answers": saved.answers.model_dump(mode="json"), **saved.result.as_dict()}
+    @router.get("/api/patients/{patient_id}/screening", tags=["clinic"], responses={404: {"description": "None"}})
+    def api_patient_screening(found: Annotated[clinic.Patient, Depends(own_patient("screening"))]) -> Any:
+        answer = payloads.screening(db, found.owner_handle)
+        return answer if answer is not None else problem(404, "Not found", "no screening yet")
 
     @router.get("/api/patients/{patient_id}/report", response_class=HTMLResponse, tags=["clinic"])
-    def api_patient_report(patient_id: int, actor: Clinician, request: Request) -> HTMLResponse:
-        handle = patient(actor, patient_id, "report", request).owner_handle
-        context = report_context(services.report_data(db, owner_handle=handle), evidence, today())
+    def api_patient_report(
+        request: Request, found: Annotated[clinic.Patient, Depends(own_patient("report"))]
+    ) -> HTMLResponse:
+        context = report_context(services.report_data(db, owner_handle=found.owner_handle), evidence, today())
         return page(request, "report.html", **context)
 
     @router.get("/api/patients/{patient_id}/fhir", tags=["clinic"])
-    def api_patient_fhir(patient_id: int, actor: Clinician, request: Request) -> dict[str, Any]:
-        handle = patient(actor, patient_id, "FHIR export", request).owner_handle
-        data = services.report_data(db, owner_handle=handle)
-        answers = data.screening.answers if data.screening else None
-        result = data.screening.result if data.screening else None
-        plan = data.plan.plan if data.plan else None
-        return fhir_bundle(evidence, answers, result, plan, data.logs, dt.datetime.now(dt.UTC))
+    def api_patient_fhir(found: Annotated[clinic.Patient, Depends(own_patient("FHIR export"))]) -> dict[str, Any]:
+        return payloads.fhir(db, evidence, found.owner_handle)
 
     def sign_clearance(actor: clinic.Actor, handle: str, body: PatientClearanceRequest) -> dict[str, Any]:
         if actor.profession is None:

@@ -1,0 +1,54 @@
+"""The JSON a person's own route and a clinician's route for that person answer alike (one shape, one place)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hangtime.app import services
+from hangtime.core.evidence import Evidence
+from hangtime.core.outcomes import pain_change
+from hangtime.exports.fhir import fhir_bundle
+from hangtime.store import Database
+
+
+def history(db: Database, handle: str, limit: int, offset: int) -> dict[str, Any]:
+    """Sessions newest first, a page at a time, with the pain trend over all of them."""
+    summary = services.history_summary(db, recent=limit, offset=offset, with_days=False, owner_handle=handle)
+    return {
+        "count": summary.count,
+        "limit": limit,
+        "offset": offset,
+        "sessions": [log.model_dump(mode="json") for log in summary.recent],
+        "pain_change": pain_change(summary.pain_scores).__dict__,
+    }
+
+
+def plan(db: Database, evidence: Evidence, today: dt.date, handle: str) -> dict[str, Any] | None:
+    """The current plan with its pauses and revisions; None when there is none."""
+    current = services.current_plan(db, evidence, today, owner_handle=handle)
+    if current is None:
+        return None
+    pauses = services.active_pauses(db, evidence, today, owner_handle=handle)
+    return {
+        "id": current.id,
+        **current.plan.as_dict(),
+        "paused": current.plan.paused or bool(pauses),
+        "pauses": [services.pause_dict(p) for p in pauses],
+        "revisions": current.revisions,
+    }
+
+
+def screening(db: Database, handle: str) -> dict[str, Any] | None:
+    saved = services.latest_screening(db, owner_handle=handle)
+    if saved is None:
+        return None
+    return {"id": saved.id, "answers": saved.answers.model_dump(mode="json"), **saved.result.as_dict()}
+
+
+def fhir(db: Database, evidence: Evidence, handle: str) -> dict[str, Any]:
+    data = services.report_data(db, owner_handle=handle)
+    answers = data.screening.answers if data.screening else None
+    result = data.screening.result if data.screening else None
+    current = data.plan.plan if data.plan else None
+    return fhir_bundle(evidence, answers, result, current, data.logs, dt.datetime.now(dt.UTC))
