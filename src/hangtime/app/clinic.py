@@ -24,7 +24,7 @@ from hangtime.app.observability import use_case
 from hangtime.app.services.alerts import ALERT_LABELS
 from hangtime.core.errors import HangtimeError
 from hangtime.core.evidence import Clearer
-from hangtime.core.outcomes import pain_change
+from hangtime.core.outcomes import pain_change_from_ends
 from hangtime.core.session.cues import END_REASON_LABELS, SESSION_STATUS_LABELS
 from hangtime.notify.buddy import SmtpSettings, send_email
 from hangtime.store import Database, repo
@@ -521,7 +521,7 @@ def dashboard(db: Database, actor: Actor, today: dt.date, now: dt.datetime, addr
             paused = bool(plan and plan.plan.paused) or bool(repo.active_pauses(uow, owner))
             valid_until = screening.result.valid_until if screening else None
             _expiry_alerts(uow, owner, valid_until, today, now)
-            change = pain_change(repo.pain_before_scores(uow, owner))
+            change = pain_change_from_ends(*repo.pain_before_ends(uow, owner))
             rows.append(
                 PatientRow(
                     patient.account_id,

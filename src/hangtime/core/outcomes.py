@@ -62,11 +62,17 @@ def pain_scores(logs: list[SessionLog]) -> list[int]:
 
 def pain_change(scores: list[int], window: int = 3) -> PainChange:
     """Baseline = mean pain before the first `window` sessions; latest = mean of the last `window`."""
-    if len(scores) < 2:
+    return pain_change_from_ends(scores[:window], scores[-window:] if scores else [], len(scores), window)
+
+
+def pain_change_from_ends(first: list[int], last: list[int], count: int, window: int = 3) -> PainChange:
+    """The same from only the first and last `window` scores and how many there are: a long history is never read
+    whole for a trend that uses six numbers."""
+    if count < 2:
         return PainChange(None, None, None, False, "not enough data")
-    size = min(window, len(scores) // 2)
-    baseline = sum(scores[:size]) / size
-    latest = sum(scores[-size:]) / size
+    size = min(window, count // 2)
+    baseline = sum(first[:size]) / size
+    latest = sum(last[-size:]) / size
     change = latest - baseline
     threshold = max(1e-9, min(PAIN_MIC_POINTS, PAIN_MIC_FRACTION * baseline) if baseline else PAIN_MIC_POINTS)
     important = abs(change) >= threshold

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, func
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -95,6 +95,7 @@ class PlanRevisionRecord(Base):
 
 class SessionLogRecord(Base):
     __tablename__ = "session_logs"
+    __table_args__ = (Index("ix_session_logs_owner_date", "owner_id", "session_date", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
@@ -132,6 +133,7 @@ class PauseRecord(Base):
 
 class SessionRecord(Base):
     __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_owner_newest", "owner_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)

@@ -277,16 +277,20 @@ def session_log_count(uow: Session, owner: int) -> int:
     return int(uow.scalar(select(func.count(SessionLogRecord.id)).where(SessionLogRecord.owner_id == owner)) or 0)
 
 
-def pain_before_scores(uow: Session, owner: int) -> list[int]:
-    query = (
-        select(SessionLogRecord.pain_before)
-        .where(SessionLogRecord.owner_id == owner, SessionLogRecord.pain_before.is_not(None))
-        .order_by(SessionLogRecord.session_date, SessionLogRecord.id)
-    )
-    return [int(score) for score in uow.scalars(query) if score is not None]
+def pain_before_ends(uow: Session, owner: int, window: int = 3) -> tuple[list[int], list[int], int]:
+    """The first and last `window` pain-before scores in date order, and how many there are, capped at 2 x window
+    (all the trend needs): two indexed reads of `window` rows each, never a scan of a long history."""
+    scored = (SessionLogRecord.owner_id == owner, SessionLogRecord.pain_before.is_not(None))
+    query = select(SessionLogRecord.id, SessionLogRecord.pain_before).where(*scored)
+    oldest = uow.execute(query.order_by(SessionLogRecord.session_date, SessionLogRecord.id).limit(window)).all()
+    newest_first = (SessionLogRecord.session_date.desc(), SessionLogRecord.id.desc())
+    newest = uow.execute(query.order_by(*newest_first).limit(window)).all()[::-1]
+    # Fewer than 2 x window scores in all: the two ends overlap, and together they are every score.
+    seen = {row.id for row in oldest} | {row.id for row in newest}
+    return [int(r.pain_before) for r in oldest], [int(r.pain_before) for r in newest], len(seen)
 
 
-def daily_summaries(uow: Session, owner: int) -> list[DaySummary]:
+def daily_summaries(uow: Session, owner: int, since: dt.date | None = None) -> list[DaySummary]:
     """Per-day means and totals computed by the database (see outcomes.summarize_days for the same in Python)."""
     query = (
         select(
@@ -297,7 +301,7 @@ def daily_summaries(uow: Session, owner: int) -> list[DaySummary]:
             func.avg(SessionLogRecord.angle_deg),
             func.coalesce(func.sum(SessionLogRecord.inverted_s), 0),
         )
-        .where(SessionLogRecord.owner_id == owner)
+        .where(SessionLogRecord.owner_id == owner, SessionLogRecord.session_date >= (since or dt.date.min))
         .group_by(SessionLogRecord.session_date)
         .order_by(SessionLogRecord.session_date)
     )

@@ -13,7 +13,6 @@ from hangtime.app import services
 from hangtime.app.services import ServiceError
 from hangtime.core.errors import first_problem
 from hangtime.core.evidence import Clearer
-from hangtime.core.outcomes import pain_change
 from hangtime.core.planning import Mode, Preferences, Tolerance
 from hangtime.core.screening import Answers, ClearanceRecord, parse_blood_pressure
 from hangtime.core.units import UnitError, parse_height_cm, parse_weight_kg
@@ -48,12 +47,12 @@ def pages_router(ctx: WebContext) -> APIRouter:
     @router.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request, actor: Actor) -> HTMLResponse:
         context = blockers(actor)
-        data = services.report_data(db, owner_handle=actor)
+        data = services.report_data(db, owner_handle=actor, with_logs=False)
         week = data.plan.plan.week_on(today()) if data.plan else None
         return page(request, "home.html", data=data, week=week, **context)
 
     def profile_form_values(actor: str) -> dict[str, Any]:
-        data = services.report_data(db, owner_handle=actor)
+        data = services.report_data(db, owner_handle=actor, with_logs=False)
         profile = data.profile
         if profile is None:
             return {"name": "", "age": "", "height": "", "weight": "", "table": "generic", "experienced": False}
@@ -141,14 +140,14 @@ def pages_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/screening", response_class=HTMLResponse, include_in_schema=False)
     def screening_page(request: Request, actor: Actor) -> Response:
-        if services.report_data(db, owner_handle=actor).profile is None:
+        if services.report_data(db, owner_handle=actor, with_logs=False).profile is None:
             return RedirectResponse("/onboarding", status_code=303)
         return page(request, "screening.html", errors={}, checked=set(), bp="", bp_date="")
 
     @router.post("/screening", response_class=HTMLResponse, include_in_schema=False)
     async def screening_submit(request: Request, actor: Actor) -> Response:
         form = await request.form()
-        profile = services.report_data(db, owner_handle=actor).profile
+        profile = services.report_data(db, owner_handle=actor, with_logs=False).profile
         if profile is None:
             return RedirectResponse("/onboarding", status_code=303)
         checked = {str(v) for v in form.getlist("conditions")}
@@ -322,11 +321,13 @@ def pages_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/history", response_class=HTMLResponse, include_in_schema=False)
     def history(request: Request, actor: Actor) -> HTMLResponse:
-        summary = services.history_summary(db, recent=50, owner_handle=actor)
+        # The charts cover the last 12 months: a page drawn from years of sessions would grow without bound.
+        since = today() - dt.timedelta(days=365)
+        summary = services.history_summary(db, recent=50, owner_handle=actor, days_since=since)
         context: dict[str, Any] = {
             "logs": summary.recent,
             "count": summary.count,
-            "pain": pain_change(summary.pain_scores),
+            "pain": summary.pain,
             **charts.all_charts(summary.days),
         }
         return page(request, "history.html", **context)

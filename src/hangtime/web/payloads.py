@@ -7,7 +7,6 @@ from typing import Any
 
 from hangtime.app import services
 from hangtime.core.evidence import Evidence
-from hangtime.core.outcomes import pain_change
 from hangtime.exports.fhir import fhir_bundle
 from hangtime.store import Database
 
@@ -20,7 +19,7 @@ def history(db: Database, handle: str, limit: int, offset: int) -> dict[str, Any
         "limit": limit,
         "offset": offset,
         "sessions": [log.model_dump(mode="json") for log in summary.recent],
-        "pain_change": pain_change(summary.pain_scores).__dict__,
+        "pain_change": summary.pain.__dict__,
     }
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from hangtime.app.observability import use_case
 from hangtime.app.services.common import Logged, _store_log, check_log
 from hangtime.core.evidence import Evidence
-from hangtime.core.outcomes import DaySummary
+from hangtime.core.outcomes import DaySummary, PainChange, pain_change_from_ends
 from hangtime.core.pauses import Pause
 from hangtime.core.planning import (
     SessionLog,
@@ -102,19 +102,27 @@ class HistorySummary:
     count: int
     recent: list[SessionLog]
     days: list[DaySummary]
-    pain_scores: list[int]
+    pain: PainChange
 
 
 def history_summary(
-    db: Database, recent: int = 50, offset: int = 0, with_days: bool = True, *, owner_handle: str
+    db: Database,
+    recent: int = 50,
+    offset: int = 0,
+    with_days: bool = True,
+    *,
+    owner_handle: str,
+    days_since: dt.date | None = None,
 ) -> HistorySummary:
-    """What the history page and API show, aggregated in the database so long histories stay fast.
-    `with_days=False` skips the per-day aggregates that only the charts need."""
+    """What the history page and API show, aggregated in the database so long histories stay fast: a page of
+    sessions, the count, the pain trend from its six end points, and (`with_days`) per-day figures since
+    `days_since` for the charts. No request reads all of a person's rows."""
     with db.unit_of_work() as uow:
         owner = repo.owner_id(uow, owner_handle)
+        first, last, scored = repo.pain_before_ends(uow, owner)
         return HistorySummary(
             count=repo.session_log_count(uow, owner),
             recent=repo.recent_session_logs(uow, owner, recent, offset),
-            days=repo.daily_summaries(uow, owner) if with_days else [],
-            pain_scores=repo.pain_before_scores(uow, owner),
+            days=repo.daily_summaries(uow, owner, days_since) if with_days else [],
+            pain=pain_change_from_ends(first, last, scored),
         )

@@ -27,8 +27,9 @@ class ReportData:
 
 
 @use_case
-def report_data(db: Database, *, owner_handle: str) -> ReportData:
-    """Everything a clinician's report shows, read in one unit of work."""
+def report_data(db: Database, *, owner_handle: str, with_logs: bool = True) -> ReportData:
+    """Everything a clinician's report shows, read in one unit of work; `with_logs=False` for the pages that show
+    the profile, screening and plan only (a long history is not read for them)."""
     with db.unit_of_work() as uow:
         owner = repo.owner_id(uow, owner_handle)
         profile = repo.get_profile(uow, owner)
@@ -36,7 +37,7 @@ def report_data(db: Database, *, owner_handle: str) -> ReportData:
         clearances = repo.clearances(uow, owner)
         saved = repo.current_plan(uow, owner)
         plan = CurrentPlan(saved.id, saved.plan, repo.plan_revisions(uow, saved.id)) if saved else None
-        logs = repo.session_logs(uow, owner)
+        logs = repo.session_logs(uow, owner) if with_logs else []
     return ReportData(profile, screening, clearances, plan, logs)
 
 

@@ -1,0 +1,73 @@
+"""`hangtime demo seed`: demonstration data at scale, fast, reproducible, and never over real data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import TODAY
+from hangtime.app import clinic, demo_data, services
+from hangtime.cli.main import app
+from hangtime.core.evidence import Evidence
+from hangtime.core.screening import Answers
+from hangtime.store import Database, repo
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    url = f"sqlite:///{tmp_path / 'seed.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    database = Database(url)
+    yield database
+    database.dispose()
+
+
+def test_a_clinic_is_seeded_with_patients_clinicians_and_their_sessions(db: Database, evidence: Evidence) -> None:
+    seeded = demo_data.seed(db, evidence, 1001, 5000, TODAY, clinic_mode=True)
+    assert (seeded.patients, seeded.clinicians, seeded.sessions, seeded.journals) == (1001, 3, 5000, 5)
+    counts = demo_data.counts(db)
+    assert (counts["patients"], counts["sessions"], counts["plans"], counts["journals"]) == (1001, 5000, 1001, 5)
+    assert seeded.first_clinician is not None
+    now = dt.datetime.now(dt.UTC)
+    login = clinic.log_in(db, seeded.first_clinician, demo_data.CLINICIAN_PASSWORD, now, clinic.AddressLimiter(), "::1")
+    doctor = login.actor
+    mine = clinic.patients(db, doctor)
+    assert len(mine) == demo_data.PATIENTS_PER_CLINICIAN
+    history = services.history_summary(db, recent=20, with_days=False, owner_handle=mine[0].owner_handle)
+    assert history.count == 5 and all(log.date <= TODAY for log in history.recent)
+    # Seeding again adds to the demonstration data (new ids, no clash).
+    again = demo_data.seed(db, evidence, 10, 100, TODAY, clinic_mode=True)
+    assert again.sessions == 100 and demo_data.counts(db)["patients"] == 1011
+
+
+def test_one_patient_outside_clinic_mode_is_the_local_person(db: Database, evidence: Evidence) -> None:
+    demo_data.seed(db, evidence, 1, 300, TODAY, clinic_mode=False)
+    history = services.history_summary(db, recent=20, owner_handle=repo.LOCAL_OWNER)
+    assert history.count == 300 and len(history.recent) == 20
+    assert services.current_plan(db, evidence, TODAY, owner_handle=repo.LOCAL_OWNER) is not None
+    with pytest.raises(demo_data.SeedError, match="clinic mode"):
+        demo_data.seed(db, evidence, 2, 10, TODAY, clinic_mode=False)
+
+
+def test_a_database_with_real_data_is_refused(db: Database, evidence: Evidence) -> None:
+    answers = Answers(age=45, height_cm=175, weight_kg=78)
+    services.screen_and_save(db, evidence, answers, TODAY, owner_handle=repo.LOCAL_OWNER)
+    for clinic_mode, patients in ((False, 1), (True, 5)):
+        with pytest.raises(demo_data.SeedError, match="holds real data"):
+            demo_data.seed(db, evidence, patients, 10, TODAY, clinic_mode=clinic_mode)
+    assert demo_data.counts(db)["sessions"] == 0
+
+
+def test_seed_from_the_terminal(runner: CliRunner, data_dir: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = runner.invoke(app, ["demo", "seed", "--sessions", "50", "--database-url", url, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sessions"] == 50
+    refused = runner.invoke(app, ["demo", "seed", "--patients", "3", "--database-url", url])
+    assert refused.exit_code == 2 and "clinic mode" in refused.stderr
+    refused = runner.invoke(app, ["demo", "seed", "--patients", "0", "--database-url", url])
+    assert refused.exit_code == 2 and "at least 1 patient" in refused.stderr
