@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     alert_emails: bool = False
     # The address people use to reach the server, for links in emails (e.g. https://clinic.example).
     public_url: str | None = None
+    # Requests worked on at once; one more gets 503 with Retry-After at once (the live session's socket is never
+    # refused). About what the threadpool (40) and the database serve without a growing queue.
+    max_in_flight: int = Field(default=48, ge=1, le=10_000)
     # Buddy alerts by email use this SMTP server.
     smtp_host: str = "localhost"
     smtp_port: int = 25

@@ -71,3 +71,24 @@ def test_seed_from_the_terminal(runner: CliRunner, data_dir: Path, tmp_path: Pat
     assert refused.exit_code == 2 and "clinic mode" in refused.stderr
     refused = runner.invoke(app, ["demo", "seed", "--patients", "0", "--database-url", url])
     assert refused.exit_code == 2 and "at least 1 patient" in refused.stderr
+
+
+def test_the_dashboard_read_set_wise_matches_each_patient_read_one_by_one(db: Database, evidence: Evidence) -> None:
+    from hangtime.core.outcomes import pain_change_from_ends
+
+    demo_data.seed(db, evidence, 60, 3000, TODAY, clinic_mode=True)
+    with db.unit_of_work() as uow:
+        owners = [owner for (owner,) in uow.execute(repo.select(repo.Profile.owner_id))]
+        figures = repo.dashboard_figures(uow, owners, TODAY)
+        for owner in owners:
+            f = figures[owner]
+            screening = repo.latest_screening(uow, owner)
+            plan = repo.current_plan(uow, owner)
+            assert screening is not None and plan is not None
+            week = plan.plan.week_on(TODAY)
+            assert (f.outcome, f.valid_until) == (screening.result.outcome.value, screening.result.valid_until)
+            assert f.plan_week == (week.week if week else None)
+            assert f.last_session == repo.last_session_date(uow, owner)
+            assert f.days_with_data == repo.days_with_data(uow, owner, TODAY - dt.timedelta(days=29), TODAY)
+            one_by_one = pain_change_from_ends(*repo.pain_before_ends(uow, owner))
+            assert pain_change_from_ends(f.first_pains, f.last_pains, f.scored) == one_by_one

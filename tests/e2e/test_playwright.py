@@ -82,10 +82,18 @@ def level_sensor(context: object, page: object) -> object:
     cdp = context.new_cdp_session(page)  # type: ignore[attr-defined]
     for sensor in ("relative-orientation", "absolute-orientation"):
         cdp.send("Emulation.setSensorOverrideEnabled", {"enabled": True, "type": sensor})
-    expect(page.locator("#sensor-status")).to_be_attached()  # type: ignore[attr-defined]
-    tilt(cdp, 1)
+    page.wait_for_load_state("load")  # type: ignore[attr-defined]
+    status = page.locator("#sensor-status")  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 20
+    # Under load the page's listener may miss the first readings: move the sensor until the page has heard it.
+    while "Sensor found" not in status.inner_text() and time.monotonic() < deadline:
+        tilt(cdp, 1)
+        page.wait_for_timeout(100)  # type: ignore[attr-defined]
+        tilt(cdp, 0)
+        page.wait_for_timeout(400)  # type: ignore[attr-defined]
+    expect(status).to_contain_text("Sensor found")
     tilt(cdp, 0)
-    expect(page.locator("#sensor-status")).to_contain_text("Sensor found")  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]  # the level reading is in before anyone calibrates
     return cdp
 
 

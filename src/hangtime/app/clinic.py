@@ -317,7 +317,7 @@ def invite(db: Database, inviter: Actor, email: str, now: dt.datetime, *, profes
     else:
         raise NotAllowed("only an administrator or a clinician can invite")
     view = add_account(db, email, role, None, clinician_email=clinician, profession=profession)
-    with db.unit_of_work() as uow:
+    with store.auditing(db) as uow:
         token = store.add_invite(uow, view.id, now + INVITE_VALID_FOR)
         if role is Role.PATIENT:
             _audit(uow, inviter, "change", "invited the patient", view.id, "", now)
@@ -372,7 +372,7 @@ def patient_for(
     """The patient a clinician may act on, with the access audited; NotAllowed for anyone else's patient.
 
     The refusal is the same whether the patient exists or not, so ids cannot be probed."""
-    with db.unit_of_work() as uow:
+    with store.auditing(db) as uow:
         account = store.account_by_id(uow, patient_account_id)
         allowed = (
             actor.role is Role.CLINICIAN
@@ -400,7 +400,7 @@ def audit_reads(
     db: Database, actor: Actor, what: str, patient_account_ids: list[int], address: str, now: dt.datetime
 ) -> None:
     """One audit row per patient whose data a list (the dashboard) showed."""
-    with db.unit_of_work() as uow:
+    with store.auditing(db) as uow:
         for patient_id in patient_account_ids:
             _audit(uow, actor, "read", what, patient_id, address, now)
 
@@ -498,44 +498,44 @@ class AlertView:
         }
 
 
-def _expiry_alerts(uow: Session, owner: int, valid_until: dt.date | None, today: dt.date, now: dt.datetime) -> None:
-    """A screening (and with it the clearances it read) that ends within 14 days raises one alert per expiry date."""
+def _expiry_text(valid_until: dt.date | None, today: dt.date) -> str | None:
+    """A screening (and with it the clearances it read) that ends within 14 days: the alert's text, else None."""
     if valid_until is None or not today <= valid_until <= today + EXPIRY_WARNING:
-        return
-    text = f"The screening and its clearances run out on {valid_until.isoformat()}: screen again before then."
-    existing = store.alerts_for_owners(uow, [owner], open_only=False)
-    if not any(a.kind == "expiring" and a.text == text for a in existing):
-        store.add_alert(uow, owner, "expiring", text, now)
+        return None
+    return f"The screening and its clearances run out on {valid_until.isoformat()}: screen again before then."
 
 
 def dashboard(db: Database, actor: Actor, today: dt.date, now: dt.datetime, address: str) -> list[PatientRow]:
-    """The clinician's patients at a glance; reading it is audited once per patient shown."""
+    """The clinician's patients at a glance, read set-wise (a few queries whatever the number of patients); reading
+    it is audited once per patient shown, and an expiry within 14 days raises its alert once."""
     mine = patients(db, actor)
-    rows = []
     with db.unit_of_work() as uow:
-        for patient in mine:
-            owner = patient.owner_id
-            screening = repo.latest_screening(uow, owner)
-            plan = repo.current_plan(uow, owner)
-            week = plan.plan.week_on(today) if plan else None
-            paused = bool(plan and plan.plan.paused) or bool(repo.active_pauses(uow, owner))
-            valid_until = screening.result.valid_until if screening else None
-            _expiry_alerts(uow, owner, valid_until, today, now)
-            change = pain_change_from_ends(*repo.pain_before_ends(uow, owner))
-            rows.append(
-                PatientRow(
-                    patient.account_id,
-                    patient.email,
-                    screening.result.outcome.value if screening else None,
-                    valid_until,
-                    week.week if week else None,
-                    paused,
-                    repo.last_session_date(uow, owner),
-                    repo.days_with_data(uow, owner, today - dt.timedelta(days=29), today),
-                    change.direction,
-                    len(store.alerts_for_owners(uow, [owner], open_only=True)),
-                )
+        figures = repo.dashboard_figures(uow, [p.owner_id for p in mine], today)
+    rows = []
+    expiring: dict[int, str] = {}
+    for patient in mine:
+        f = figures[patient.owner_id]
+        text = _expiry_text(f.valid_until, today)
+        if text is not None and text not in f.alert_texts:
+            expiring[patient.owner_id] = text
+        rows.append(
+            PatientRow(
+                patient.account_id,
+                patient.email,
+                f.outcome,
+                f.valid_until,
+                f.plan_week,
+                f.paused,
+                f.last_session,
+                f.days_with_data,
+                pain_change_from_ends(f.first_pains, f.last_pains, f.scored).direction,
+                f.open_alerts + (1 if patient.owner_id in expiring else 0),
             )
+        )
+    with store.auditing(db) as uow:
+        for owner, text in expiring.items():
+            store.add_alert(uow, owner, "expiring", text, now)
+        for patient in mine:
             _audit(uow, actor, "read", "dashboard", patient.account_id, address, now)
     return rows
 
@@ -563,7 +563,7 @@ def alerts(db: Database, actor: Actor, *, open_only: bool = False) -> list[Alert
 @use_case
 def acknowledge_alert(db: Database, actor: Actor, alert_id: int, now: dt.datetime, address: str) -> None:
     mine = {p.owner_id: p for p in patients(db, actor)}
-    with db.unit_of_work() as uow:
+    with store.auditing(db) as uow:
         found = store.alert(uow, alert_id)
         if found is None or found.owner_id not in mine:
             raise NotAllowed("There is no alert of your patients with this number.")
@@ -583,7 +583,7 @@ def delete_own_account(db: Database, actor: Actor, password: str, now: dt.dateti
     The audit log keeps that it happened (who, when, from where) and nothing of the health data."""
     if actor.role is not Role.PATIENT:
         raise NotAllowed("Only a patient deletes their own account here; an administrator disables other accounts.")
-    with db.unit_of_work() as uow:
+    with store.auditing(db) as uow:
         account = store.account_by_id(uow, actor.account_id)
         if account is None or account.password_hash is None or not PASSWORDS.verify(password, account.password_hash):
             raise AccountError("That is not your password: nothing was deleted.")

@@ -8,11 +8,13 @@ import json
 import secrets
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session, aliased
 
+from hangtime.store.db import Database
 from hangtime.store.models import (
     Account,
     AlertRecord,
@@ -153,26 +155,33 @@ def _chain_hash(previous: str, line: AuditLine) -> str:
     return hashlib.sha256(json.dumps(fields, separators=(",", ":")).encode()).hexdigest()
 
 
-def append_audit(uow: Session, line: AuditLine) -> None:
-    """Append one row to the chain; the caller's unit of work commits it."""
-    with _AUDIT_LOCK:
+@contextmanager
+def auditing(db: Database) -> Iterator[Session]:
+    """A unit of work that may append to the audit chain: serialised from reading the last hash to the commit (a
+    process lock; on PostgreSQL also a transaction-scoped advisory lock, for several processes)."""
+    with _AUDIT_LOCK, db.unit_of_work() as uow:
         if uow.get_bind().dialect.name == "postgresql":
             uow.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_ADVISORY_KEY})
-        previous = uow.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
-        uow.add(
-            AuditEntry(
-                at=utc(line.at),
-                actor_account_id=line.actor_account_id,
-                actor_email=line.actor_email,
-                action=line.action,
-                what=line.what,
-                patient_account_id=line.patient_account_id,
-                address=line.address,
-                previous_hash=previous,
-                hash=_chain_hash(previous, line),
-            )
+        yield uow
+
+
+def append_audit(uow: Session, line: AuditLine) -> None:
+    """Append one row to the chain; only inside `auditing()`, whose commit ends the serialised section."""
+    previous = uow.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
+    uow.add(
+        AuditEntry(
+            at=utc(line.at),
+            actor_account_id=line.actor_account_id,
+            actor_email=line.actor_email,
+            action=line.action,
+            what=line.what,
+            patient_account_id=line.patient_account_id,
+            address=line.address,
+            previous_hash=previous,
+            hash=_chain_hash(previous, line),
         )
-        uow.flush()
+    )
+    uow.flush()
 
 
 def _as_line(row: AuditEntry) -> AuditLine:

@@ -66,5 +66,14 @@ class Database:
         with self._sessions() as uow, uow.begin():
             yield uow
 
+    def schema_is_current(self) -> bool:
+        """The database answers and is at the newest migration."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision() == head
+
     def dispose(self) -> None:
         self.engine.dispose()

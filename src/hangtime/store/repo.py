@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Row, Select, func, select
@@ -16,6 +16,7 @@ from hangtime.core.pauses import Pause
 from hangtime.core.planning import Plan, Revision, SessionLog, Tolerance
 from hangtime.core.screening import Answers, ClearanceRecord, ScreeningResult
 from hangtime.store.models import (
+    AlertRecord,
     ClearanceRow,
     Owner,
     PauseRecord,
@@ -383,3 +384,111 @@ def days_with_data(uow: Session, owner: int, since: dt.date, until: dt.date) -> 
 def last_session_date(uow: Session, owner: int) -> dt.date | None:
     query = select(func.max(SessionLogRecord.session_date)).where(SessionLogRecord.owner_id == owner)
     return uow.scalar(query)
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    """One patient's line of a clinician's dashboard, as the database computes it."""
+
+    outcome: str | None = None
+    valid_until: dt.date | None = None
+    plan_week: int | None = None
+    paused: bool = False
+    last_session: dt.date | None = None
+    days_with_data: int = 0
+    first_pains: list[int] = field(default_factory=list)
+    last_pains: list[int] = field(default_factory=list)
+    scored: int = 0
+    open_alerts: int = 0
+    alert_texts: frozenset[str] = frozenset()
+
+
+def _latest_per_owner(table: Any, owners: list[int], *conditions: Any) -> Any:
+    return (
+        select(func.max(table.id))
+        .where(table.owner_id.in_(owners), *conditions)
+        .group_by(table.owner_id)
+        .scalar_subquery()
+    )
+
+
+def dashboard_figures(uow: Session, owners: list[int], today: dt.date, window: int = 3) -> dict[int, DashboardFigures]:
+    """Every figure of the dashboard for many patients in eight set-wise queries (not eight per patient): profiled
+    at 500 patients, the per-patient version read and parsed every screening and plan document."""
+    found: dict[int, dict[str, Any]] = {owner: {} for owner in owners}
+    if not owners:
+        return {}
+    latest = _latest_per_owner(ScreeningRecord, owners)
+    for owner, outcome, valid in uow.execute(
+        select(ScreeningRecord.owner_id, ScreeningRecord.outcome, ScreeningRecord.valid_until).where(
+            ScreeningRecord.id.in_(latest)
+        )
+    ):
+        found[owner].update(outcome=outcome, valid_until=valid)
+    plans = _latest_per_owner(PlanRecord, owners, PlanRecord.status != "superseded")
+    plan_columns = (
+        PlanRecord.owner_id,
+        PlanRecord.data["start_date"].as_string(),
+        PlanRecord.data["end_date"].as_string(),
+        PlanRecord.data["paused"].as_boolean(),
+    )
+    for owner, start, end, paused in uow.execute(select(*plan_columns).where(PlanRecord.id.in_(plans))):
+        begins, ends_on = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+        week = (today - begins).days // 7 + 1 if begins <= today <= ends_on else None
+        found[owner].update(plan_week=week, paused=bool(paused))
+    for (owner,) in uow.execute(
+        select(PauseRecord.owner_id)
+        .where(PauseRecord.owner_id.in_(owners), PauseRecord.lifted_on.is_(None))
+        .group_by(PauseRecord.owner_id)
+    ):
+        found[owner]["paused"] = True
+    since = today - dt.timedelta(days=29)
+    in_window = (SessionLogRecord.session_date >= since) & (SessionLogRecord.session_date <= today)
+    days_query = select(
+        SessionLogRecord.owner_id,
+        func.max(SessionLogRecord.session_date),
+        func.count(func.distinct(SessionLogRecord.session_date)).filter(in_window),
+    )
+    for owner, last_day, days in uow.execute(
+        days_query.where(SessionLogRecord.owner_id.in_(owners)).group_by(SessionLogRecord.owner_id)
+    ):
+        found[owner].update(last_session=last_day, days_with_data=int(days or 0))
+    up = func.row_number().over(
+        partition_by=SessionLogRecord.owner_id, order_by=(SessionLogRecord.session_date, SessionLogRecord.id)
+    )
+    down = func.row_number().over(
+        partition_by=SessionLogRecord.owner_id,
+        order_by=(SessionLogRecord.session_date.desc(), SessionLogRecord.id.desc()),
+    )
+    ranked = (
+        select(SessionLogRecord.owner_id, SessionLogRecord.pain_before, up.label("up"), down.label("down"))
+        .where(SessionLogRecord.owner_id.in_(owners), SessionLogRecord.pain_before.is_not(None))
+        .subquery()
+    )
+    ends: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]], int]] = {}
+    for owner, pain, rank_up, rank_down in uow.execute(
+        select(ranked).where((ranked.c.up <= window) | (ranked.c.down <= window))
+    ):
+        first, last, _ = ends.setdefault(owner, ([], [], 0))
+        if rank_up <= window:
+            first.append((rank_up, int(pain)))
+        if rank_down <= window:
+            last.append((rank_down, int(pain)))
+        ends[owner] = (first, last, max(ends[owner][2], rank_up + rank_down - 1))
+    for owner, (first, last, total) in ends.items():
+        found[owner].update(
+            first_pains=[p for _, p in sorted(first)],
+            last_pains=[p for _, p in sorted(last, reverse=True)],
+            scored=min(total, 2 * window),
+        )
+    for owner, kind, text, acknowledged in uow.execute(
+        select(AlertRecord.owner_id, AlertRecord.kind, AlertRecord.text, AlertRecord.acknowledged_at).where(
+            AlertRecord.owner_id.in_(owners), (AlertRecord.acknowledged_at.is_(None)) | (AlertRecord.kind == "expiring")
+        )
+    ):
+        figures = found[owner]
+        if acknowledged is None:
+            figures["open_alerts"] = figures.get("open_alerts", 0) + 1
+        if kind == "expiring":
+            figures["alert_texts"] = figures.get("alert_texts", frozenset()) | {text}
+    return {owner: DashboardFigures(**values) for owner, values in found.items()}

@@ -35,6 +35,7 @@ from hangtime.web.api import api_router
 from hangtime.web.clinic import clinic_router
 from hangtime.web.context import PatientsOnly, SignInRequired, WebContext, problem
 from hangtime.web.live import LiveSessions
+from hangtime.web.overload import LoadShedding
 from hangtime.web.pages import pages_router
 from hangtime.web.security import security_middleware
 from hangtime.web.socket import session_socket_router
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.middleware("http")(security_middleware)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=config.trusted_hosts)
+    app.add_middleware(LoadShedding, limit=config.max_in_flight)  # outermost: refuses before any work
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(env=make_environment())
     templates.env.globals["demo_banner"] = demonstration_banner(config.session_speed) if config.demo else None
@@ -143,6 +145,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     if ctx.clinic_mode:
         app.include_router(clinic_router(ctx))
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> Response:
+        """200 when the database answers and its schema is current, else 503 (for load balancers and probes)."""
+        try:
+            current = db.schema_is_current()
+        except Exception:  # an unreachable database is what this endpoint reports, not a crash
+            current = False
+        if not current:
+            return problem(503, "Unhealthy", "the database is unreachable or its schema is not current")
+        return Response('{"status":"ok"}', media_type="application/json")
+
     app.include_router(api_router(ctx))
     app.include_router(pages_router(ctx))
     app.include_router(session_socket_router(ctx))

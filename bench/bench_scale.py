@@ -1,0 +1,230 @@
+"""Clinic scale: 10,000 patients and 1,000,000 sessions, on SQLite and on PostgreSQL, measured open-loop.
+
+For each database: `hangtime demo seed --clinic`, then `hangtime serve --clinic` as a real server process on
+loopback, then each scenario at a fixed arrival rate for a fixed time. Requests are sent on a schedule whatever
+the server does, and each latency counts from the moment its request was due (no coordinated omission: a slow
+server cannot slow the arrivals down and hide its own slowness). Figures are percentiles from this one run.
+
+    python bench_scale.py [--patients 10000] [--sessions 1000000] [--seconds 10] [--database sqlite|postgresql|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select, text, update
+from stats import percentile  # bench/stats.py: scripts run from this folder
+
+from hangtime.app import clinic, demo_data
+from hangtime.core.evidence import load_evidence
+from hangtime.store import Database
+from hangtime.store.models import Account
+
+HERE = Path(__file__).resolve().parent
+HANGTIME = Path(sys.executable).with_name("hangtime")
+PG_URL = os.environ.get("HANGTIME_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PATIENT_PASSWORD = "benchmark patient"
+SIGNED_IN_PATIENTS = 50
+
+
+@dataclass
+class Result:
+    name: str
+    rate: float
+    sent: int
+    ok: int
+    errors: dict[str, int]
+    latencies_ms: list[float]
+
+    def row(self) -> dict[str, object]:
+        lat = sorted(self.latencies_ms)
+        return {
+            "scenario": self.name,
+            "rate_per_s": self.rate,
+            "sent": self.sent,
+            "ok": self.ok,
+            "errors": self.errors,
+            "p50_ms": round(percentile(lat, 0.50), 1) if lat else None,
+            "p95_ms": round(percentile(lat, 0.95), 1) if lat else None,
+            "p99_ms": round(percentile(lat, 0.99), 1) if lat else None,
+        }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def prepare(url: str, patients: int, sessions: int) -> tuple[list[str], str]:
+    """Seed, then give a sample of patients a password (seeded patients have none: they are 'invited')."""
+    db = Database(url)
+    seeded = demo_data.seed(db, load_evidence(), patients, sessions, dt.date.today(), clinic_mode=True)
+    print(f"  seeded {seeded.sessions} sessions for {seeded.patients} patients in {seeded.seconds} s", flush=True)
+    hashed = clinic.PASSWORDS.hash(PATIENT_PASSWORD)
+    with db.unit_of_work() as uow:
+        ids = list(uow.scalars(select(Account.id).where(Account.role == "patient").limit(SIGNED_IN_PATIENTS)))
+        uow.execute(update(Account).where(Account.id.in_(ids)).values(password_hash=hashed))
+        emails = list(uow.scalars(select(Account.email).where(Account.id.in_(ids))))
+    db.dispose()
+    assert seeded.first_clinician is not None
+    return emails, seeded.first_clinician
+
+
+async def sign_in(client: httpx.AsyncClient, email: str, password: str) -> httpx.Cookies:
+    response = await client.post("/api/login", json={"email": email, "password": password})
+    response.raise_for_status()
+    return response.cookies
+
+
+async def open_loop(name: str, rate: float, seconds: float, make_request: object, timeout_s: float = 10.0) -> Result:
+    """Fire requests at `rate` per second for `seconds`, each on schedule; latency from its due time."""
+    result = Result(name, rate, 0, 0, {}, [])
+    start = time.perf_counter() + 0.05
+    total = int(rate * seconds)
+
+    async def one(index: int) -> None:
+        due = start + index / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        try:
+            response = await asyncio.wait_for(make_request(index), timeout_s)  # type: ignore[operator]
+            if response.status_code < 400:
+                result.ok += 1
+                result.latencies_ms.append((time.perf_counter() - due) * 1000)
+            else:
+                key = str(response.status_code)
+                result.errors[key] = result.errors.get(key, 0) + 1
+        except (TimeoutError, httpx.HTTPError) as exc:
+            key = type(exc).__name__
+            result.errors[key] = result.errors.get(key, 0) + 1
+        result.sent += 1
+
+    await asyncio.gather(*(one(i) for i in range(total)))
+    return result
+
+
+async def run_scenarios(base: str, emails: list[str], clinician: str, seconds: float, pid: int) -> dict[str, object]:
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        patients = [await sign_in(client, email, PATIENT_PASSWORD) for email in emails]
+        doctor = await sign_in(client, clinician, demo_data.CLINICIAN_PASSWORD)
+        idle = rss_mb(pid)
+        rng = random.Random(11)
+        today = dt.date.today()
+
+        def history(i: int) -> object:
+            return client.get("/api/history?limit=20", cookies=patients[i % len(patients)])
+
+        def log(i: int) -> object:
+            day = today - dt.timedelta(days=400 + rng.randrange(3000))
+            body = {"date": day.isoformat(), "pain_before": rng.randint(2, 7), "pain_after": rng.randint(2, 7)}
+            return client.post("/api/log", json=body, cookies=patients[i % len(patients)])
+
+        def history_page(i: int) -> object:
+            return client.get("/history", cookies=patients[i % len(patients)])
+
+        def dashboard(_i: int) -> object:
+            return client.get("/clinic", cookies=doctor)
+
+        results = [
+            await open_loop("GET /api/history?limit=20", 200, seconds, history),
+            await open_loop("POST /api/log", 200, seconds, log),
+            await open_loop("GET /history (page)", 20, seconds, history_page),
+            await open_loop("GET /clinic (dashboard, 500 patients)", 2, seconds, dashboard),
+        ]
+        return {
+            "rss_idle_mb": round(idle, 1),
+            "rss_after_mb": round(rss_mb(pid), 1),
+            "results": [r.row() for r in results],
+        }
+
+
+def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "HANGTIME_DATABASE_URL": url, "HANGTIME_MODE": "clinic", "HANGTIME_LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen([str(HANGTIME), "serve", "--clinic", "--port", str(port)], env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/api/sources", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the server did not start")
+
+
+def measure(kind: str, patients: int, sessions: int, seconds: float) -> dict[str, object]:
+    print(f"{kind}: seeding {patients} patients, {sessions} sessions", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        if kind == "sqlite":
+            url = f"sqlite:///{Path(folder) / 'scale.db'}"
+        else:
+            schema = f"bench_scale_{os.getpid()}"
+            admin = Database(PG_URL, run_migrations=False)
+            with admin.engine.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"'))
+            admin.dispose()
+            url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+        emails, clinician = prepare(url, patients, sessions)
+        process, base = serve(url)
+        try:
+            figures = asyncio.run(run_scenarios(base, emails, clinician, seconds, process.pid))
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+            if kind == "postgresql":
+                admin = Database(PG_URL, run_migrations=False)
+                with admin.engine.begin() as connection:
+                    connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                admin.dispose()
+    return {"database": kind, "patients": patients, "sessions": sessions, **figures}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--sessions", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    report = [measure(kind, args.patients, args.sessions, args.seconds) for kind in kinds]
+    print(json.dumps(report, indent=2))
+    for run in report:
+        print(f"\n{run['database']}: RSS idle {run['rss_idle_mb']} MB, after the scenarios {run['rss_after_mb']} MB")
+        print("| scenario | rate/s | ok/sent | errors | p50 ms | p95 ms | p99 ms |")
+        print("|---|---|---|---|---|---|---|")
+        for row in run["results"]:  # type: ignore[attr-defined]
+            errors = ", ".join(f"{k}: {v}" for k, v in row["errors"].items()) or "none"
+            print(
+                f"| {row['scenario']} | {row['rate_per_s']} | {row['ok']}/{row['sent']} | {errors} | {row['p50_ms']} "
+                f"| {row['p95_ms']} | {row['p99_ms']} |"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""What operations rely on: the health check, and shedding load instead of collapsing under it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+from fastapi.testclient import TestClient
+from starlette.types import Receive, Scope, Send
+
+from hangtime.config import Settings
+from hangtime.store import Database
+from hangtime.web.app import create_app
+from hangtime.web.overload import LoadShedding
+
+
+def test_healthz_says_whether_the_database_answers_with_a_current_schema(tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(data_dir=tmp_path / "data"))) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+    assert Database(f"sqlite:///{tmp_path / 'data' / 'hangtime.db'}").schema_is_current()
+    stale = Database(f"sqlite:///{tmp_path / 'empty.db'}", run_migrations=False)
+    assert not stale.schema_is_current()
+
+
+def test_one_request_over_the_limit_gets_503_at_once_and_the_limit_still_works() -> None:
+    release = asyncio.Event()
+
+    async def slow(scope: Scope, receive: Receive, send: Send) -> None:
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+
+    shedding = LoadShedding(slow, limit=2)
+
+    async def scenario() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=shedding)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            admitted = [asyncio.create_task(client.get("/api/history")) for _ in range(2)]
+            await asyncio.sleep(0.05)
+            refused = await client.get("/api/history")  # the third, at the limit of two: refused without waiting
+            release.set()
+            return [refused, *await asyncio.gather(*admitted)]
+
+    refused, *admitted = asyncio.run(scenario())
+    assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+    assert refused.json()["title"] == "Busy"
+    assert [r.status_code for r in admitted] == [200, 200]
+    assert shedding.in_flight == 0
