@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean browser screenshots mutation
+.PHONY: run test lint bench bench-scale clean browser screenshots mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/bench_session.py
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_table.py
+
+# Clinic scale: 10,000 patients and 1,000,000 sessions on SQLite and on PostgreSQL (HANGTIME_TEST_DATABASE_URL or the
+# local server), open-loop at fixed rates; a few minutes.
+bench-scale: $(STAMP_TEST)
+	$(BIN)/python bench/bench_scale.py
 
 # Mutation testing of the safety core (session engine and screening) against its fast unit tests; see the README.
 mutation: $(STAMP_TEST)
