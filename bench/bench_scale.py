@@ -148,12 +148,18 @@ async def run_scenarios(base: str, emails: list[str], clinician: str, seconds: f
         def dashboard(_i: int) -> object:
             return client.get("/clinic", cookies=doctor)
 
-        results = [
-            await open_loop("GET /api/history?limit=20", 200, seconds, history),
-            await open_loop("POST /api/log", 200, seconds, log),
-            await open_loop("GET /history (page)", 20, seconds, history_page),
-            await open_loop("GET /clinic (dashboard, 500 patients)", 2, seconds, dashboard),
-        ]
+        # Each at the rate and at half of it: what one worker sustains, and what happens beyond.
+        results = []
+        for name, rate, request in (
+            ("GET /api/history?limit=20", 100, history),
+            ("GET /api/history?limit=20", 200, history),
+            ("POST /api/log", 100, log),
+            ("POST /api/log", 200, log),
+            ("GET /history (page)", 20, history_page),
+            ("GET /clinic (dashboard, 500 patients)", 1, dashboard),
+        ):
+            results.append(await open_loop(name, rate, seconds, request))
+            await asyncio.sleep(2)  # the server settles between scenarios
         return {
             "rss_idle_mb": round(idle, 1),
             "rss_after_mb": round(rss_mb(pid), 1),

@@ -391,8 +391,8 @@ def patients(db: Database, actor: Actor) -> list[Patient]:
         raise NotAllowed("Only a clinician has patients.")
     with db.unit_of_work() as uow:
         return [
-            Patient(a.id, a.email, store.owner_handle(uow, a), a.owner_id)
-            for a in store.patients_of(uow, actor.account_id)
+            Patient(account_id, email, handle, owner_id)
+            for account_id, email, handle, owner_id in store.patients_of(uow, actor.account_id)
         ]
 
 
@@ -535,8 +535,11 @@ def dashboard(db: Database, actor: Actor, today: dt.date, now: dt.datetime, addr
     with store.auditing(db) as uow:
         for owner, text in expiring.items():
             store.add_alert(uow, owner, "expiring", text, now)
-        for patient in mine:
-            _audit(uow, actor, "read", "dashboard", patient.account_id, address, now)
+        lines = [
+            store.AuditLine(now, actor.account_id, actor.email, "read", "dashboard", p.account_id, address)
+            for p in mine
+        ]
+        store.append_audit_rows(uow, lines)
     return rows
 
 

@@ -10,7 +10,6 @@ from collections import defaultdict
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from hangtime.core.outcomes import PAIN_MIC_POINTS, DaySummary, minutes_per_week
@@ -22,10 +21,11 @@ def _num(days: list[dt.date]) -> list[float]:
     return [float((day - epoch).days) for day in days]
 
 
+# Figures are made without pyplot: its global registry is not thread-safe, and the web app draws charts for
+# several requests at once (the clinic-scale benchmark opened more than 20 at a time through it).
 def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(figure)
     return buffer.getvalue()
 
 
@@ -47,7 +47,8 @@ def _series(days: list[DaySummary], field: str) -> tuple[list[dt.date], list[flo
 
 def pain_chart(days: list[DaySummary]) -> str:
     """Pain before and after (daily means) with the 2-point minimal important change around the baseline."""
-    figure, axes = plt.subplots(figsize=(7, 3))
+    figure = Figure(figsize=(7, 3))
+    axes = figure.subplots()
     before_days, before = _series(days, "pain_before")
     after_days, after = _series(days, "pain_after")
     if before:
@@ -73,7 +74,8 @@ def pain_chart(days: list[DaySummary]) -> str:
 
 def minutes_chart(days: list[DaySummary]) -> str:
     weeks = minutes_per_week(days)
-    figure, axes = plt.subplots(figsize=(7, 2.6))
+    figure = Figure(figsize=(7, 2.6))
+    axes = figure.subplots()
     axes.bar(_num([w for w, _ in weeks]), [m for _, m in weeks], width=5, color="#2e7d32")
     axes.set_ylabel("minutes")
     axes.set_title("Minutes inverted per week")
@@ -84,7 +86,8 @@ def minutes_chart(days: list[DaySummary]) -> str:
 
 def angle_chart(days: list[DaySummary]) -> str:
     when, angles = _series(days, "angle_deg")
-    figure, axes = plt.subplots(figsize=(7, 2.6))
+    figure = Figure(figsize=(7, 2.6))
+    axes = figure.subplots()
     axes.step(_num(when), angles, where="post", color="#6a1b9a")
     axes.set_ylim(0, 90)
     axes.set_ylabel("degrees below horizontal")

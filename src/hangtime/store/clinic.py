@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from hangtime.store.db import Database
@@ -85,9 +85,14 @@ def accounts(uow: Session) -> list[Account]:
     return list(uow.scalars(select(Account).order_by(Account.id)))
 
 
-def patients_of(uow: Session, clinician_id: int) -> list[Account]:
-    query = select(Account).where(Account.clinician_id == clinician_id, Account.role == "patient")
-    return list(uow.scalars(query.order_by(Account.email)))
+def patients_of(uow: Session, clinician_id: int) -> list[tuple[int, str, str, int]]:
+    """(account id, email, owner handle, owner id) of a clinician's patients, in one query."""
+    query = (
+        select(Account.id, Account.email, Owner.handle, Account.owner_id)
+        .join(Owner, Owner.id == Account.owner_id)
+        .where(Account.clinician_id == clinician_id, Account.role == "patient")
+    )
+    return [(a, e, h, o) for a, e, h, o in uow.execute(query.order_by(Account.email))]
 
 
 def delete_account(uow: Session, account: Account) -> None:
@@ -167,21 +172,32 @@ def auditing(db: Database) -> Iterator[Session]:
 
 def append_audit(uow: Session, line: AuditLine) -> None:
     """Append one row to the chain; only inside `auditing()`, whose commit ends the serialised section."""
+    append_audit_rows(uow, [line])
+
+
+def append_audit_rows(uow: Session, lines: list[AuditLine]) -> None:
+    """Append rows in order with one read of the last hash and one insert (a dashboard audits 500 patients at once:
+    a read and an insert per row took 300 ms). Only inside `auditing()`."""
     previous = uow.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
-    uow.add(
-        AuditEntry(
-            at=utc(line.at),
-            actor_account_id=line.actor_account_id,
-            actor_email=line.actor_email,
-            action=line.action,
-            what=line.what,
-            patient_account_id=line.patient_account_id,
-            address=line.address,
-            previous_hash=previous,
-            hash=_chain_hash(previous, line),
+    rows = []
+    for line in lines:
+        digest = _chain_hash(previous, line)
+        rows.append(
+            {
+                "at": utc(line.at),
+                "actor_account_id": line.actor_account_id,
+                "actor_email": line.actor_email,
+                "action": line.action,
+                "what": line.what,
+                "patient_account_id": line.patient_account_id,
+                "address": line.address,
+                "previous_hash": previous,
+                "hash": digest,
+            }
         )
-    )
-    uow.flush()
+        previous = digest
+    if rows:
+        uow.execute(insert(AuditEntry), rows)
 
 
 def _as_line(row: AuditEntry) -> AuditLine:
