@@ -425,27 +425,33 @@ def export_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write to a file instead of standard output.")] = None,
 ) -> None:
     """Export for the clinician's systems: `fhir` (screening, pain observations, care plan)."""
-    from hangtime.exports.fhir import fhir_bundle
+    from hangtime.exports.fhir import fhir_bundle_chunks
 
     with friendly_errors():
         if what != "fhir":
             fail(f"unknown export '{what}' (known: fhir)")
         with database() as db:
-            data = services.report_data(db, owner_handle=acting_for())
-        bundle = fhir_bundle(
-            evidence(),
-            data.screening.answers if data.screening else None,
-            data.screening.result if data.screening else None,
-            data.plan.plan if data.plan else None,
-            data.logs,
-            dt.datetime.now(dt.UTC),
-        )
-        text = json.dumps(bundle, indent=2)
-        if out is None:
-            print(text)
-        else:
-            out.write_text(text)
-            console.print(f"Wrote {out}")
+            data = services.report_data(db, owner_handle=acting_for(), with_logs=False)
+            chunks = fhir_bundle_chunks(
+                evidence(),
+                data.screening.answers if data.screening else None,
+                data.screening.result if data.screening else None,
+                data.plan.plan if data.plan else None,
+                services.stream_session_logs(db, owner_handle=acting_for()),
+                dt.datetime.now(dt.UTC),
+            )
+            # Written a piece at a time, so years of sessions never sit in memory whole.
+            if out is None:
+                for chunk in chunks:
+                    sys.stdout.write(chunk)
+                sys.stdout.write("\n")
+            else:
+                try:
+                    with out.open("w", encoding="utf-8") as file:
+                        file.writelines(chunks)
+                except OSError as exc:
+                    fail(f"cannot write '{out}': {exc.strerror}")
+                console.print(f"Wrote {out}")
 
 
 @app.command("table-sim")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fhir.resources.bundle import Bundle
+from fhir.resources.observation import Observation
 
 from hangtime.core.evidence import Evidence
 from hangtime.core.planning import Plan, SessionLog
@@ -39,18 +42,10 @@ def _pain(log: SessionLog, index: int, when: str, value: int, patient: str) -> d
     }
 
 
-def fhir_bundle(
-    evidence: Evidence,
-    answers: Answers | None,
-    screening: ScreeningResult | None,
-    plan: Plan | None,
-    logs: list[SessionLog],
-    now: dt.datetime,
-) -> dict[str, Any]:
-    patient = "Patient/hangtime-user"
-    entries: list[dict[str, Any]] = [
-        {"resourceType": "Patient", "id": "hangtime-user", "active": True},
-    ]
+def _header_entries(
+    evidence: Evidence, answers: Answers | None, screening: ScreeningResult | None, plan: Plan | None, patient: str
+) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = [{"resourceType": "Patient", "id": "hangtime-user", "active": True}]
     if answers is not None and screening is not None:
         items = [
             {"linkId": "age", "text": "Age in years", "answer": [{"valueInteger": answers.age}]},
@@ -76,11 +71,6 @@ def fhir_bundle(
                 "item": items,
             }
         )
-    for index, log in enumerate(logs, start=1):
-        if log.pain_before is not None:
-            entries.append(_pain(log, index, "before", log.pain_before, patient))
-        if log.pain_after is not None:
-            entries.append(_pain(log, index, "after", log.pain_after, patient))
     if plan is not None:
         entries.append(
             {
@@ -102,13 +92,58 @@ def fhir_bundle(
                 ],
             }
         )
-    bundle = Bundle.model_validate(
-        {
-            "resourceType": "Bundle",
-            "type": "collection",
-            "timestamp": now.isoformat(timespec="seconds"),
-            "entry": [{"fullUrl": f"{HANGTIME}/{e['resourceType']}/{e['id']}", "resource": e} for e in entries],
-        }
-    )
-    data: dict[str, Any] = bundle.model_dump(mode="json", exclude_none=True)
-    return data
+    return entries
+
+
+def _entry(resource: dict[str, Any]) -> dict[str, Any]:
+    return {"fullUrl": f"{HANGTIME}/{resource['resourceType']}/{resource['id']}", "resource": resource}
+
+
+def fhir_bundle_chunks(
+    evidence: Evidence,
+    answers: Answers | None,
+    screening: ScreeningResult | None,
+    plan: Plan | None,
+    logs: Iterable[SessionLog],
+    now: dt.datetime,
+) -> Iterator[str]:
+    """The Bundle as JSON text, a piece at a time: memory stays flat however many sessions there are (1,000,000
+    sessions built as one validated object took 4.6 GB). The patient, screening and care plan, and the first
+    pain observation, are validated by fhir.resources; every later observation has the same shape."""
+    patient = "Patient/hangtime-user"
+    header = [_entry(e) for e in _header_entries(evidence, answers, screening, plan, patient)]
+    opening = {"resourceType": "Bundle", "type": "collection", "timestamp": now.isoformat(timespec="seconds")}
+    validated = Bundle.model_validate({**opening, "entry": header}).model_dump(mode="json", exclude_none=True)
+    entries = validated.pop("entry")
+    yield json.dumps(validated)[:-1] + ', "entry": ['
+    yield ", ".join(json.dumps(e) for e in entries)
+    checked = False
+    batch: list[str] = []
+    for index, log in enumerate(logs, start=1):
+        for when, value in (("before", log.pain_before), ("after", log.pain_after)):
+            if value is None:
+                continue
+            entry = _entry(_pain(log, index, when, value, patient))
+            if not checked:
+                Observation.model_validate(entry["resource"])
+                checked = True
+            batch.append(json.dumps(entry))
+        if len(batch) >= 1000:
+            yield ", " + ", ".join(batch)
+            batch = []
+    if batch:
+        yield ", " + ", ".join(batch)
+    yield "]}"
+
+
+def fhir_bundle(
+    evidence: Evidence,
+    answers: Answers | None,
+    screening: ScreeningResult | None,
+    plan: Plan | None,
+    logs: Iterable[SessionLog],
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The whole Bundle as one object (small exports and tests; the web and the CLI stream the chunks)."""
+    document: dict[str, Any] = json.loads("".join(fhir_bundle_chunks(evidence, answers, screening, plan, logs, now)))
+    return document

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from hangtime.app.services import ReportData
 from hangtime.core.evidence import Evidence, Outcome
 from hangtime.core.outcomes import pain_change, pain_scores, session_pain_rises, summarize_days
+from hangtime.core.planning import SessionLog
 from hangtime.core.screening import ScreeningResult, who_can_clear
 from hangtime.core.units import format_height, format_weight
 from hangtime.exports import charts
@@ -69,13 +71,15 @@ def report_pdf(data: ReportData, evidence: Evidence, today: dt.date) -> bytes:
     return pdf
 
 
-def sessions_csv(data: ReportData) -> str:
+CSV_HEADER = ["date", "completed", "pain_before", "pain_after", "tolerance", "symptoms", "angle_deg", "inverted_s"]
+
+
+def sessions_csv_chunks(logs: Iterable[SessionLog]) -> Iterator[str]:
+    """The sessions as CSV, a thousand rows at a time (memory stays flat for any number of sessions)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(
-        ["date", "completed", "pain_before", "pain_after", "tolerance", "symptoms", "angle_deg", "inverted_s"]
-    )
-    for log in data.logs:
+    writer.writerow(CSV_HEADER)
+    for count, log in enumerate(logs, start=1):
         writer.writerow(
             [
                 log.date.isoformat(),
@@ -88,4 +92,12 @@ def sessions_csv(data: ReportData) -> str:
                 log.inverted_s,
             ]
         )
-    return buffer.getvalue()
+        if count % 1000 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def sessions_csv(data: ReportData) -> str:
+    return "".join(sessions_csv_chunks(data.logs))

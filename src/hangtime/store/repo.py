@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -264,6 +264,27 @@ def session_logs(
     if since is not None:
         query = query.where(SessionLogRecord.session_date >= since)
     return _to_logs(uow.execute(_log_columns(query).order_by(SessionLogRecord.session_date, SessionLogRecord.id)))
+
+
+def iter_session_logs(uow: Session, owner: int, batch: int = 5000) -> Iterator[SessionLog]:
+    """Every session in date order, read a batch at a time by keyset (date, id): an export of a million sessions never
+    holds more than one batch."""
+    after: tuple[dt.date, int] | None = None
+    base = select(SessionLogRecord).where(SessionLogRecord.owner_id == owner)
+    while True:
+        query = base
+        if after is not None:
+            day, last_id = after
+            later = (SessionLogRecord.session_date > day) | (
+                (SessionLogRecord.session_date == day) & (SessionLogRecord.id > last_id)
+            )
+            query = query.where(later)
+        ordered = _log_columns(query).add_columns(SessionLogRecord.id)
+        rows = uow.execute(ordered.order_by(SessionLogRecord.session_date, SessionLogRecord.id).limit(batch)).all()
+        if not rows:
+            return
+        yield from _to_logs(rows)
+        after = (rows[-1].session_date, rows[-1].id)
 
 
 def recent_session_logs(uow: Session, owner: int, limit: int, offset: int = 0) -> list[SessionLog]:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from hangtime.app import services
@@ -107,8 +107,8 @@ def api_router(ctx: WebContext) -> APIRouter:
         """Sessions newest first, a page at a time, with the pain trend over all of them."""
         return payloads.history(db, actor, limit, offset)
 
-    @router.get("/api/export/fhir", tags=["exports"])
-    def api_fhir(actor: Actor) -> dict[str, Any]:
+    @router.get("/api/export/fhir", tags=["exports"], response_class=StreamingResponse)
+    def api_fhir(actor: Actor) -> StreamingResponse:
         return payloads.fhir(db, evidence, actor)
 
     @router.get("/api/export/all", tags=["exports"])

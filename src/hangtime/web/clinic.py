@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from hangtime.app import clinic, services
@@ -255,8 +255,8 @@ def clinic_router(ctx: WebContext) -> APIRouter:
         context = report_context(services.report_data(db, owner_handle=found.owner_handle), evidence, today())
         return page(request, "report.html", **context)
 
-    @router.get("/api/patients/{patient_id}/fhir", tags=["clinic"])
-    def api_patient_fhir(found: Annotated[clinic.Patient, Depends(own_patient("FHIR export"))]) -> dict[str, Any]:
+    @router.get("/api/patients/{patient_id}/fhir", tags=["clinic"], response_class=StreamingResponse)
+    def api_patient_fhir(found: Annotated[clinic.Patient, Depends(own_patient("FHIR export"))]) -> StreamingResponse:
         return payloads.fhir(db, evidence, found.owner_handle)
 
     def sign_clearance(actor: clinic.Actor, handle: str, body: PatientClearanceRequest) -> dict[str, Any]:

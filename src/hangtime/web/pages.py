@@ -18,9 +18,10 @@ from hangtime.core.screening import Answers, ClearanceRecord, parse_blood_pressu
 from hangtime.core.units import UnitError, parse_height_cm, parse_weight_kg
 from hangtime.exports import charts
 from hangtime.exports.calendar import plan_calendar
-from hangtime.exports.report import report_context, report_pdf, sessions_csv
+from hangtime.exports.report import report_context, report_pdf
 from hangtime.notify.buddy import BuddyContact
 from hangtime.store import repo
+from hangtime.web import payloads
 from hangtime.web.context import Actor, WebContext
 
 
@@ -349,10 +350,6 @@ def pages_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/report.csv", include_in_schema=False)
     def report_csv(actor: Actor) -> Response:
-        return Response(
-            sessions_csv(services.report_data(db, owner_handle=actor)),
-            media_type="text/csv",
-            headers={"Content-Disposition": 'attachment; filename="hangtime-sessions.csv"'},
-        )
+        return payloads.sessions_csv(db, actor)
 
     return router

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from fastapi.responses import StreamingResponse
+
 from hangtime.app import services
 from hangtime.core.evidence import Evidence
-from hangtime.exports.fhir import fhir_bundle
+from hangtime.exports.fhir import fhir_bundle_chunks
+from hangtime.exports.report import sessions_csv_chunks
 from hangtime.store import Database
 
 
@@ -45,9 +48,18 @@ def screening(db: Database, handle: str) -> dict[str, Any] | None:
     return {"id": saved.id, "answers": saved.answers.model_dump(mode="json"), **saved.result.as_dict()}
 
 
-def fhir(db: Database, evidence: Evidence, handle: str) -> dict[str, Any]:
-    data = services.report_data(db, owner_handle=handle)
+def fhir(db: Database, evidence: Evidence, handle: str) -> StreamingResponse:
+    """The FHIR Bundle streamed: sessions are read a batch at a time while the response is written."""
+    data = services.report_data(db, owner_handle=handle, with_logs=False)
     answers = data.screening.answers if data.screening else None
     result = data.screening.result if data.screening else None
     current = data.plan.plan if data.plan else None
-    return fhir_bundle(evidence, answers, result, current, data.logs, dt.datetime.now(dt.UTC))
+    logs = services.stream_session_logs(db, owner_handle=handle)
+    chunks = fhir_bundle_chunks(evidence, answers, result, current, logs, dt.datetime.now(dt.UTC))
+    return StreamingResponse(chunks, media_type="application/fhir+json")
+
+
+def sessions_csv(db: Database, handle: str) -> StreamingResponse:
+    chunks = sessions_csv_chunks(services.stream_session_logs(db, owner_handle=handle))
+    headers = {"Content-Disposition": 'attachment; filename="hangtime-sessions.csv"'}
+    return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)

@@ -33,7 +33,7 @@ from hangtime.app.services.plans import (
     make_plan,
     review_plan,
 )
-from hangtime.app.services.reports import ReportData, export_own_data, report_data
+from hangtime.app.services.reports import ReportData, export_own_data, report_data, stream_session_logs
 from hangtime.app.services.screening import latest_screening, record_clearance, screen_and_save
 from hangtime.app.services.sessions import SessionSetup, finish_session, prepare_session, session_config, sessions_count
 
@@ -72,5 +72,6 @@ __all__ = [
     "session_config",
     "session_logs",
     "sessions_count",
+    "stream_session_logs",
     "with_stored_clearances",
 ]

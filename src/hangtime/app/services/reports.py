@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from hangtime.app.observability import use_case
@@ -45,3 +46,9 @@ def export_own_data(db: Database, *, owner_handle: str) -> dict[str, list[dict[s
     """Every row the person owns, table by table (no password hash, no login secrets)."""
     with db.unit_of_work() as uow:
         return clinic_store.owner_rows(uow, repo.owner_id(uow, owner_handle))
+
+
+def stream_session_logs(db: Database, *, owner_handle: str) -> Iterator[SessionLog]:
+    """The person's sessions in date order for an export, read in batches within one unit of work."""
+    with db.unit_of_work() as uow:
+        yield from repo.iter_session_logs(uow, repo.owner_id(uow, owner_handle))
