@@ -92,3 +92,13 @@ def test_the_dashboard_read_set_wise_matches_each_patient_read_one_by_one(db: Da
             assert f.days_with_data == repo.days_with_data(uow, owner, TODAY - dt.timedelta(days=29), TODAY)
             one_by_one = pain_change_from_ends(*repo.pain_before_ends(uow, owner))
             assert pain_change_from_ends(f.first_pains, f.last_pains, f.scored) == one_by_one
+
+
+def test_a_long_history_packs_several_sessions_a_day_rather_than_leave_the_calendar(
+    db: Database, evidence: Evidence, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(demo_data, "MAX_HISTORY_DAYS", 100)
+    demo_data.seed(db, evidence, 1, 1000, TODAY, clinic_mode=False)
+    logs = services.session_logs(db, owner_handle=repo.LOCAL_OWNER)
+    assert len(logs) == 1000
+    assert TODAY - dt.timedelta(days=99) <= logs[0].date and logs[-1].date == TODAY

@@ -37,6 +37,7 @@ PATIENTS_PER_CLINICIAN = 500
 CLINICIAN_PASSWORD = "demonstration only"
 # One guided session in this many has its journal (events, commands) written too.
 JOURNAL_SAMPLE = 1000
+MAX_HISTORY_DAYS = 20 * 365
 SYMPTOMS = ("dizziness", "headache_or_head_pressure", "nausea")
 
 
@@ -81,7 +82,9 @@ def _log_rows(
     row_id = first_id
     for index, owner in enumerate(owners):
         count = per + (1 if index < extra else 0)
-        span = max(1, math.ceil(count * 7 / 3))
+        # About three a week; a history longer than 20 years (a benchmark's million sessions for one person) packs
+        # several sessions into a day instead of reaching back before the calendar begins.
+        span = max(1, min(math.ceil(count * 7 / 3), MAX_HISTORY_DAYS))
         start_pain = rng.randint(4, 8)
         for j in range(count):
             day = today - dt.timedelta(days=span - 1 - (j * span) // max(count, 1))
