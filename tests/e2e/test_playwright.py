@@ -189,7 +189,8 @@ def test_full_journey_in_chromium(server: str) -> None:
         expect(page.locator("#finished-text")).to_contain_text("symptom")
 
         page.get_by_role("link", name="See your history").click()
-        expect(page.locator("#pain-chart svg")).to_be_visible()
+        expect(page.locator("#charts")).to_have_attribute("data-drawn", "true")
+        expect(page.locator("#pain-plot canvas")).to_be_visible()
         expect(page.locator("#pain-summary")).to_contain_text("1 session.")
         shot(page, "history")
 

@@ -115,6 +115,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/plan/review"): PATIENT,
     ("POST", "/api/log"): PATIENT,
     ("GET", "/api/history"): PATIENT,
+    ("GET", "/api/history/days"): PATIENT,
     ("GET", "/api/export/fhir"): PATIENT,
     ("GET", "/"): PATIENT,
     ("GET", "/onboarding"): PATIENT,

@@ -49,6 +49,16 @@ def test_api_screen_plan_log_history(client: TestClient) -> None:
     assert page["count"] == 3 and [s["date"] for s in page["sessions"]] == ["2026-11-21", "2026-11-20"]
     assert page["pain_change"]["baseline"] == 6.0
     assert client.get("/api/history", params={"limit": 0}).status_code == 422
+    days = client.get("/api/history/days").json()
+    assert [(d["day"], d["sessions"], d["pain_before"]) for d in days["days"]] == [
+        ("2026-11-20", 1, 6.0),
+        ("2026-11-21", 1, 6.0),
+        ("2026-11-23", 1, 5.0),
+    ]
+    assert days["minimal_important_change"] == 2
+    assert client.get("/api/history/days", params={"since": "2026-11-22"}).json()["days"][0]["day"] == "2026-11-23"
+    page_html = client.get("/history").text
+    assert "<svg" not in page_html and "/static/history.js" in page_html, "the charts are drawn in the browser"
     assert client.post("/api/plan/review").json()["revisions"] == []
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from hangtime.app import services
 from hangtime.core.evidence import Clearer
 from hangtime.core.evidence.models import PartialCaps
+from hangtime.core.outcomes import PAIN_MIC_POINTS
 from hangtime.core.planning import Mode, Preferences, SessionLog
 from hangtime.core.screening import Answers, ClearanceRecord
 from hangtime.web import payloads
@@ -106,6 +107,18 @@ def api_router(ctx: WebContext) -> APIRouter:
     ) -> dict[str, Any]:
         """Sessions newest first, a page at a time, with the pain trend over all of them."""
         return payloads.history(db, actor, limit, offset)
+
+    @router.get("/api/history/days", tags=["sessions"])
+    def api_history_days(actor: Actor, since: dt.date | None = None) -> dict[str, Any]:
+        """Per-day figures for the history charts (drawn in the browser), from `since` (default: a year ago)."""
+        first = since or today() - dt.timedelta(days=365)
+        summary = services.history_summary(db, recent=0, with_days=True, owner_handle=actor, days_since=first)
+        return {
+            "since": first.isoformat(),
+            "days": [{**d.__dict__, "day": d.day.isoformat()} for d in summary.days],
+            "pain_change": summary.pain.__dict__,
+            "minimal_important_change": PAIN_MIC_POINTS,
+        }
 
     @router.get("/api/export/fhir", tags=["exports"], response_class=StreamingResponse)
     def api_fhir(actor: Actor) -> StreamingResponse:

@@ -16,7 +16,6 @@ from hangtime.core.evidence import Clearer
 from hangtime.core.planning import Mode, Preferences, Tolerance
 from hangtime.core.screening import Answers, ClearanceRecord, parse_blood_pressure
 from hangtime.core.units import UnitError, parse_height_cm, parse_weight_kg
-from hangtime.exports import charts
 from hangtime.exports.calendar import plan_calendar
 from hangtime.exports.report import report_context, report_pdf
 from hangtime.notify.buddy import BuddyContact
@@ -322,15 +321,9 @@ def pages_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/history", response_class=HTMLResponse, include_in_schema=False)
     def history(request: Request, actor: Actor) -> HTMLResponse:
-        # The charts cover the last 12 months: a page drawn from years of sessions would grow without bound.
-        since = today() - dt.timedelta(days=365)
-        summary = services.history_summary(db, recent=50, owner_handle=actor, days_since=since)
-        context: dict[str, Any] = {
-            "logs": summary.recent,
-            "count": summary.count,
-            "pain": summary.pain,
-            **charts.all_charts(summary.days),
-        }
+        # The charts are drawn in the browser from /api/history/days (history.js): the page carries no pictures.
+        summary = services.history_summary(db, recent=50, with_days=False, owner_handle=actor)
+        context: dict[str, Any] = {"logs": summary.recent, "count": summary.count, "pain": summary.pain}
         return page(request, "history.html", **context)
 
     @router.get("/report", response_class=HTMLResponse, include_in_schema=False)
