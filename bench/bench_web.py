@@ -100,10 +100,10 @@ def main() -> None:
         thread.join(timeout=10)
     print(f"Web server benchmark (SQLite, uvicorn on loopback, one client, {SESSIONS:,} sessions in the store)")
     drawn = f"p50 {statistics.median(cold):.1f} ms, max {max(cold):.1f} ms"
-    print(f"  GET /history right after a new session (charts drawn): {drawn} (10 requests)")
+    print(f"  GET /history right after a new session: {drawn} (10 requests)")
     for name, figures in (
         ("POST /api/log", log),
-        ("GET /history again (charts cached)", history),
+        ("GET /history again", history),
         ("GET /api/history (JSON, newest 100)", api_history),
     ):
         print(
