@@ -37,7 +37,7 @@ from hangtime.web.context import PatientsOnly, SignInRequired, WebContext, probl
 from hangtime.web.live import LiveSessions
 from hangtime.web.overload import LoadShedding
 from hangtime.web.pages import pages_router
-from hangtime.web.security import security_middleware
+from hangtime.web.security import SecurityMiddleware
 from hangtime.web.socket import session_socket_router
 
 HERE = Path(__file__).resolve().parent
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Safe, measurable inversion therapy. Not a diagnosis.",
         lifespan=lifespan,
     )
-    app.middleware("http")(security_middleware)
+    app.add_middleware(SecurityMiddleware)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=config.trusted_hosts)
     app.add_middleware(LoadShedding, limit=config.max_in_flight)  # outermost: refuses before any work
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
