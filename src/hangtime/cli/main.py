@@ -355,6 +355,7 @@ def serve_command(
     clinic: Annotated[
         bool, typer.Option("--clinic", help="Clinic mode: accounts, roles, audit log (also HANGTIME_MODE=clinic).")
     ] = False,
+    workers: Annotated[int, typer.Option(help="Server processes (one, until live sessions move between them).")] = 1,
 ) -> None:
     """Start the web app (embedded SQLite unless HANGTIME_DATABASE_URL says otherwise)."""
     import uvicorn
@@ -367,6 +368,16 @@ def serve_command(
         if clinic:
             enter_clinic_mode()
         chosen = settings()
+        if workers < 1:
+            fail("--workers must be 1 or more")
+        if workers > 1:
+            if chosen.resolved_database_url().startswith("sqlite"):
+                fail("SQLite has one writer at a time, so the server runs one worker on it: use PostgreSQL for more")
+            fail(
+                "a live session belongs to the worker that runs it, and is not yet handed to another worker when "
+                "the page reconnects there or its worker dies: a person on the table could lose their session, so "
+                "the server runs one worker for now"
+            )
         if chosen.mode != "clinic" and not is_loopback(host):
             fail(
                 f"without accounts the web app serves one person's health data to anyone who can reach it, so it "
