@@ -252,3 +252,29 @@ def test_phone_session_keeps_status_in_view_and_keys_do_what_buttons_say(server:
         expect(page.locator("#banner")).to_contain_text("press I'm OK")
         expect(page.get_by_role("button", name="Upside-down display")).to_have_attribute("aria-pressed", "true")
         browser.close()
+
+
+def test_the_app_installs_and_says_clearly_when_it_is_offline(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+        page = context.new_page()
+        page.goto(server + "/")
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # installed and active
+        if not page.evaluate("navigator.serviceWorker.controller !== null"):
+            page.reload()  # a page loaded before the worker was active is controlled from its next load
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=10000)
+        manifest = page.evaluate("document.querySelector('link[rel=manifest]').href")
+        assert manifest.endswith("/static/manifest.webmanifest")
+        # Keyboard: the first Tab reaches the skip link, and it leads to the content.
+        page.keyboard.press("Tab")
+        expect(page.locator(".skip-link")).to_be_focused()
+        context.set_offline(True)
+        page.goto(server + "/plan")
+        expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+        expect(page.locator("main")).to_contain_text("Do not start a session on the table without it.")
+        shot(page, "offline-phone")
+        context.set_offline(False)
+        browser.close()

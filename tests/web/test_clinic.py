@@ -95,6 +95,7 @@ PUBLIC, PATIENT, SIGNED_IN, CLINICIAN_OF_A, CLINICIAN, STAFF = (
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/sources"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/sw.js"): PUBLIC,
     ("GET", "/api/conditions"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,

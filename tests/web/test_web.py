@@ -233,3 +233,19 @@ def test_screening_form_rejects_a_bad_reading(client: TestClient) -> None:
     assert page.status_code == 422 and "Systolic must be higher than diastolic" in page.text
     page = client.post("/screening", data={"blood_pressure": "high"})
     assert page.status_code == 422 and "Type it as systolic/diastolic" in page.text
+
+
+def test_unknown_pages_keyboard_help_and_the_installable_app(client: TestClient) -> None:
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "Page not found" in missing.text and 'href="/history"' in missing.text
+    api = client.get("/api/no-such-thing")
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/problem+json")
+    page = client.get("/history").text
+    assert '<a class="skip-link" href="#main">' in page
+    assert '<a href="/history" aria-current="page">History</a>' in page
+    assert "aria-current" not in page.split('href="/plan"')[1].split(">")[0], "only the current page is marked"
+    manifest = client.get("/static/manifest.webmanifest").json()
+    assert manifest["display"] == "standalone" and {i["sizes"] for i in manifest["icons"]} == {"192x192", "512x512"}
+    worker = client.get("/sw.js")
+    assert worker.headers["content-type"].startswith("text/javascript") and "offline.html" in worker.text
+    assert "Do not start a session" in client.get("/static/offline.html").text

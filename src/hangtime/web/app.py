@@ -14,10 +14,11 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from hangtime.app import clinic
@@ -145,6 +146,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     if ctx.clinic_mode:
         app.include_router(clinic_router(ctx))
+
+    @app.get("/sw.js", include_in_schema=False)
+    def service_worker() -> Response:
+        """The service worker, served from the root so its scope is the whole app."""
+        return FileResponse(
+            HERE / "static" / "sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"}
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        """An unknown page gets a page with the navigation; the API keeps its problem details."""
+        if exc.status_code == 404 and not request.url.path.startswith("/api/"):
+            return ctx.page(request, "not_found.html", status=404)
+        return problem(exc.status_code, "Not found" if exc.status_code == 404 else "Error", str(exc.detail))
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> Response:
