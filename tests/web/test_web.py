@@ -59,6 +59,7 @@ def test_api_screen_plan_log_history(client: TestClient) -> None:
     assert client.get("/api/history/days", params={"since": "2026-11-22"}).json()["days"][0]["day"] == "2026-11-23"
     page_html = client.get("/history").text
     assert "<svg" not in page_html and "/static/history.js" in page_html, "the charts are drawn in the browser"
+    assert "<td>Easy</td>" in page_html and ">easy<" not in page_html, "a label, not the id"
     assert client.post("/api/plan/review").json()["revisions"] == []
 
 
@@ -120,7 +121,8 @@ def test_html_journey(client: TestClient) -> None:
     )
     assert saved.status_code == 303 and saved.headers["location"] == "/screening"
     form = client.get("/screening").text
-    assert "Why we ask" in form and "001_0fb7dfc0018ce664.txt" in form
+    assert "Why we ask" in form and "Does an inversion table work for back pain? (physical therapist)" in form
+    assert "001_0fb7dfc0018ce664.txt" not in form, "sources by their titles, not their file names"
     result = client.post("/screening", data={"conditions": ["dizziness_or_vertigo"], "blood_pressure": "150/85"})
     assert result.status_code == 200
     assert "Clearance needed" in result.text and "a physician" in result.text

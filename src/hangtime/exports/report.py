@@ -15,7 +15,7 @@ from hangtime.app.services import ReportData
 from hangtime.core.evidence import Evidence, Outcome
 from hangtime.core.outcomes import pain_change, pain_scores, session_pain_rises, summarize_days
 from hangtime.core.planning import SessionLog
-from hangtime.core.screening import ScreeningResult, who_can_clear
+from hangtime.core.screening import CLEARER_NAMES, ScreeningResult, who_can_clear
 from hangtime.core.units import format_height, format_weight
 from hangtime.exports import charts
 
@@ -32,9 +32,51 @@ def outcome_label(result: ScreeningResult) -> str:
     return OUTCOME_LABELS[result.outcome]
 
 
+DECISION_LABELS = {
+    "progress": "One step up",
+    "hold": "Same level",
+    "regress": "One step back",
+    "pause": "Paused",
+    "adjust": "Limits set by your clinician",
+}
+TOLERANCE_LABELS = {"easy": "Easy", "just_right": "Just right", "hard": "Hard", "painful": "Painful"}
+
+
+def source_titles(ids: Iterable[str], evidence: Evidence) -> str:
+    """Sources by their titles for a person (the ids stay in the JSON)."""
+    return "; ".join(evidence.sources[i].title if i in evidence.sources else i for i in ids)
+
+
+def symptom_labels(ids: Iterable[str], evidence: Evidence) -> str:
+    return ", ".join(evidence.symptoms[i].label if i in evidence.symptoms else "Other" for i in ids)
+
+
+def decision_label(decision: object) -> str:
+    code = str(getattr(decision, "value", decision))
+    return DECISION_LABELS.get(code, "Reviewed")
+
+
+def tolerance_label(tolerance: object) -> str:
+    code = str(getattr(tolerance, "value", tolerance or ""))
+    return TOLERANCE_LABELS.get(code, "")
+
+
+def outcome_text(outcome: object) -> str:
+    code = str(getattr(outcome, "value", outcome))
+    return OUTCOME_LABELS.get(Outcome(code), code) if code in set(Outcome) else code
+
+
 def make_environment() -> Environment:
     """The one Jinja environment for the web pages and the report, with the helpers templates use."""
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    environment.filters.update(
+        source_titles=source_titles,
+        symptom_labels=symptom_labels,
+        decision_label=decision_label,
+        tolerance_label=tolerance_label,
+        outcome_text=outcome_text,
+        clearer_name=lambda clearer: CLEARER_NAMES.get(clearer, str(clearer)),
+    )
     environment.globals.update(
         format_height=format_height,
         format_weight=format_weight,
