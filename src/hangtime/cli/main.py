@@ -430,6 +430,25 @@ def report_command(
         console.print(f"Wrote {out}")
 
 
+@app.command("diary")
+def diary_command(
+    pain: Annotated[int, typer.Option(help="Your pain today, 0 (none) to 10 (worst imaginable).")],
+    date: Annotated[str | None, typer.Option(help="The day (YYYY-MM-DD); today by default.")] = None,
+) -> None:
+    """Note your pain for the day, also on days without a session (one score a day; a second one replaces it)."""
+    from hangtime.core.outcomes import DiaryEntry
+
+    with friendly_errors():
+        try:
+            day = dt.date.fromisoformat(date) if date else today()
+        except ValueError:
+            fail(f"'{date}' is not a date: write it as YYYY-MM-DD, e.g. 2026-11-23")
+        entry = DiaryEntry.model_validate({"date": day, "pain": pain})
+        with database() as db:
+            services.record_diary(db, entry, today(), owner_handle=acting_for())
+        console.print(f"Pain {entry.pain} noted for {entry.date.isoformat()}.")
+
+
 @app.command("export")
 def export_command(
     what: Annotated[str, typer.Argument(help="fhir: a FHIR Bundle (JSON).")],

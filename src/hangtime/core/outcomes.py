@@ -6,7 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from hangtime.core.planning import SessionLog
+from pydantic import BaseModel, ConfigDict, Field
+
+from hangtime.core.planning import Pain, SessionLog
 
 PAIN_MIC_POINTS = 2  # Ostelo 2008: 2 points on 0-10, or 30% from baseline
 PAIN_MIC_FRACTION = 0.30
@@ -19,6 +21,16 @@ class PainChange:
     change: float | None
     important: bool
     direction: str  # "better", "worse", "no important change", or "not enough data"
+
+
+class DiaryEntry(BaseModel):
+    """A day's pain (0-10), also on days without a session: the series an N-of-1 comparison and the clinician's
+    trend need, not only the days someone inverted."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date: dt.date
+    pain: Pain = Field(ge=0, le=10)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, func
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -248,3 +248,16 @@ class ClinicianNote(Base):
     author_email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     text: Mapped[str] = mapped_column(String(4000))
+
+
+class DiaryRecord(Base):
+    """One pain score a day (a second entry for the same day replaces the first)."""
+
+    __tablename__ = "pain_diary"
+    __table_args__ = (UniqueConstraint("owner_id", "entry_date", name="uq_pain_diary_owner_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
+    entry_date: Mapped[dt.date] = mapped_column(Date)
+    pain: Mapped[int]
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

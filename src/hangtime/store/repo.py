@@ -11,13 +11,14 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from hangtime.core.evidence import Clearer
-from hangtime.core.outcomes import DaySummary
+from hangtime.core.outcomes import DaySummary, DiaryEntry
 from hangtime.core.pauses import Pause
 from hangtime.core.planning import Plan, Revision, SessionLog, Tolerance
 from hangtime.core.screening import Answers, ClearanceRecord, ScreeningResult
 from hangtime.store.models import (
     AlertRecord,
     ClearanceRow,
+    DiaryRecord,
     Owner,
     PauseRecord,
     PlanRecord,
@@ -513,3 +514,21 @@ def dashboard_figures(uow: Session, owners: list[int], today: dt.date, window: i
         if kind == "expiring":
             figures["alert_texts"] = figures.get("alert_texts", frozenset()) | {text}
     return {owner: DashboardFigures(**values) for owner, values in found.items()}
+
+
+def set_diary(uow: Session, owner: int, entry: DiaryEntry) -> None:
+    """The day's pain; a second entry for the same day replaces the first."""
+    found = uow.scalar(select(DiaryRecord).where(DiaryRecord.owner_id == owner, DiaryRecord.entry_date == entry.date))
+    if found is None:
+        uow.add(DiaryRecord(owner_id=owner, entry_date=entry.date, pain=entry.pain))
+    else:
+        found.pain = entry.pain
+        found.updated_at = dt.datetime.now(dt.UTC)
+    uow.flush()
+
+
+def diary(uow: Session, owner: int, since: dt.date) -> list[DiaryEntry]:
+    query = select(DiaryRecord.entry_date, DiaryRecord.pain).where(
+        DiaryRecord.owner_id == owner, DiaryRecord.entry_date >= since
+    )
+    return [DiaryEntry(date=day, pain=pain) for day, pain in uow.execute(query.order_by(DiaryRecord.entry_date))]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from hangtime.app import services
 from hangtime.core.evidence import Clearer
 from hangtime.core.evidence.models import PartialCaps
-from hangtime.core.outcomes import PAIN_MIC_POINTS
+from hangtime.core.outcomes import PAIN_MIC_POINTS, DiaryEntry
 from hangtime.core.planning import Mode, Preferences, SessionLog
 from hangtime.core.screening import Answers, ClearanceRecord
 from hangtime.web import payloads
@@ -25,6 +25,11 @@ class PlanRequest(BaseModel):
     days_per_week: int | None = None
     sessions_per_day: int = 1
     mode: Mode = Mode.STATIC
+
+
+class DiaryRequest(BaseModel):
+    date: dt.date | None = None
+    pain: int = Field(ge=0, le=10, strict=True)
 
 
 class ClearanceRequest(BaseModel):
@@ -119,6 +124,18 @@ def api_router(ctx: WebContext) -> APIRouter:
             "pain_change": summary.pain.__dict__,
             "minimal_important_change": PAIN_MIC_POINTS,
         }
+
+    @router.post("/api/diary", tags=["diary"], status_code=201)
+    def api_diary(body: DiaryRequest, actor: Actor) -> dict[str, Any]:
+        """The day's pain (today unless a date is given); a second entry for a day replaces the first."""
+        entry = DiaryEntry(date=body.date or today(), pain=body.pain)
+        return services.record_diary(db, entry, today(), owner_handle=actor).model_dump(mode="json")
+
+    @router.get("/api/diary", tags=["diary"])
+    def api_diary_entries(actor: Actor, since: dt.date | None = None) -> list[dict[str, Any]]:
+        """Diary entries from `since` (default: 90 days ago), oldest first."""
+        first = since or today() - dt.timedelta(days=90)
+        return [e.model_dump(mode="json") for e in services.diary_entries(db, first, owner_handle=actor)]
 
     @router.get("/api/export/fhir", tags=["exports"], response_class=StreamingResponse)
     def api_fhir(actor: Actor) -> StreamingResponse:

@@ -13,6 +13,7 @@ from hangtime.app import services
 from hangtime.app.services import ServiceError
 from hangtime.core.errors import first_problem
 from hangtime.core.evidence import Clearer
+from hangtime.core.outcomes import DiaryEntry
 from hangtime.core.planning import Mode, Preferences, Tolerance
 from hangtime.core.screening import Answers, ClearanceRecord, parse_blood_pressure
 from hangtime.core.units import UnitError, parse_height_cm, parse_weight_kg
@@ -49,7 +50,14 @@ def pages_router(ctx: WebContext) -> APIRouter:
         context = blockers(actor)
         data = services.report_data(db, owner_handle=actor, with_logs=False)
         week = data.plan.plan.week_on(today()) if data.plan else None
-        return page(request, "home.html", data=data, week=week, **context)
+        noted = services.diary_entries(db, today(), owner_handle=actor)
+        return page(request, "home.html", data=data, week=week, diary_today=noted[0] if noted else None, **context)
+
+    @router.post("/diary", include_in_schema=False)
+    def diary_submit(actor: Actor, pain: Annotated[int, Form(ge=0, le=10)]) -> Response:
+        """One tap: today's pain in the diary."""
+        services.record_diary(db, DiaryEntry(date=today(), pain=pain), today(), owner_handle=actor)
+        return RedirectResponse("/#diary", status_code=303)
 
     def profile_form_values(actor: str) -> dict[str, Any]:
         data = services.report_data(db, owner_handle=actor, with_logs=False)

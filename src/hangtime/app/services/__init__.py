@@ -18,11 +18,13 @@ from hangtime.app.services.common import (
 from hangtime.app.services.logs import (
     HistorySummary,
     InterruptedSession,
+    diary_entries,
     history_summary,
     interrupted_sessions,
     log_guided,
     log_interrupted,
     log_sessions,
+    record_diary,
     session_logs,
 )
 from hangtime.app.services.plans import (
@@ -51,6 +53,7 @@ __all__ = [
     "base_caps",
     "check_log",
     "current_plan",
+    "diary_entries",
     "export_own_data",
     "finish_session",
     "history_summary",
@@ -65,6 +68,7 @@ __all__ = [
     "pause_message",
     "prepare_session",
     "record_clearance",
+    "record_diary",
     "report_data",
     "review_plan",
     "save_buddy",

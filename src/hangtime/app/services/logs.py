@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from hangtime.app.observability import use_case
-from hangtime.app.services.common import Logged, _store_log, check_log
+from hangtime.app.services.common import Logged, ServiceError, _store_log, check_log
 from hangtime.core.evidence import Evidence
-from hangtime.core.outcomes import DaySummary, PainChange, pain_change_from_ends
+from hangtime.core.outcomes import DaySummary, DiaryEntry, PainChange, pain_change_from_ends
 from hangtime.core.pauses import Pause
 from hangtime.core.planning import (
     SessionLog,
@@ -126,3 +126,18 @@ def history_summary(
             days=repo.daily_summaries(uow, owner, days_since) if with_days else [],
             pain=pain_change_from_ends(first, last, scored),
         )
+
+
+@use_case
+def record_diary(db: Database, entry: DiaryEntry, today: dt.date, *, owner_handle: str) -> DiaryEntry:
+    """Today's (or an earlier day's) pain in the diary; a future day is refused."""
+    if entry.date > today:
+        raise ServiceError(f"the diary day {entry.date.isoformat()} is in the future")
+    with db.unit_of_work() as uow:
+        repo.set_diary(uow, repo.owner_id(uow, owner_handle), entry)
+    return entry
+
+
+def diary_entries(db: Database, since: dt.date, *, owner_handle: str) -> list[DiaryEntry]:
+    with db.unit_of_work() as uow:
+        return repo.diary(uow, repo.owner_id(uow, owner_handle), since)
