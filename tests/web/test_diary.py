@@ -45,3 +45,19 @@ def test_the_diary_from_the_terminal(runner: CliRunner, data_dir: Path) -> None:
     assert refused.exit_code == 2 and "YYYY-MM-DD" in refused.stderr
     refused = runner.invoke(app, ["diary", "--pain", "3", "--date", "2030-01-01"])
     assert refused.exit_code == 2 and "in the future" in refused.stderr
+
+
+def test_diary_days_are_fhir_observations_and_a_rise_in_pain_stands_out(tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(data_dir=tmp_path / "data", today=TODAY))) as client:
+        client.post("/api/diary", json={"date": "2026-11-21", "pain": 5})
+        client.post("/api/log", json={"date": "2026-11-22", "pain_before": 3, "pain_after": 5})  # rose by 2: shown
+        client.post("/api/log", json={"date": "2026-11-23", "pain_before": 3, "pain_after": 4})  # by 1: not
+        bundle = client.get("/api/export/fhir").json()
+        diary = [e["resource"] for e in bundle["entry"] if e["resource"]["id"].startswith("diary-")]
+        assert [(d["effectiveDateTime"], d["valueInteger"]) for d in diary] == [("2026-11-21", 5)]
+        assert diary[0]["code"]["coding"][0]["code"] == "72514-3" and diary[0]["note"][0]["text"] == "daily pain diary"
+        rows = client.get("/history").text.split("<tr")
+        risen = [r for r in rows if "2026-11-22" in r]
+        steady = [r for r in rows if "2026-11-23" in r]
+        assert 'class="pain-rose"' in risen[0] and "Pain rose by 2 points" in risen[0]
+        assert "pain-rose" not in steady[0] and "Pain rose" not in steady[0]

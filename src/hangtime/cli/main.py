@@ -469,6 +469,7 @@ def export_command(
                 data.plan.plan if data.plan else None,
                 services.stream_session_logs(db, owner_handle=acting_for()),
                 dt.datetime.now(dt.UTC),
+                services.diary_entries(db, dt.date.min, owner_handle=acting_for()),
             )
             # Written a piece at a time, so years of sessions never sit in memory whole.
             if out is None:

@@ -11,6 +11,7 @@ from fhir.resources.bundle import Bundle
 from fhir.resources.observation import Observation
 
 from hangtime.core.evidence import Evidence
+from hangtime.core.outcomes import DiaryEntry
 from hangtime.core.planning import Plan, SessionLog
 from hangtime.core.screening import Answers, ScreeningResult
 
@@ -39,6 +40,30 @@ def _pain(log: SessionLog, index: int, when: str, value: int, patient: str) -> d
         "effectiveDateTime": log.date.isoformat(),
         "valueInteger": value,
         "note": [{"text": f"{when} an inversion session"}],
+    }
+
+
+def _diary_pain(entry: DiaryEntry, patient: str) -> dict[str, Any]:
+    """A diary day as the same LOINC pain observation as a session's, told apart by its id and note."""
+    return {
+        "resourceType": "Observation",
+        "id": f"diary-{entry.date.isoformat()}",
+        "status": "final",
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "survey",
+                    }
+                ]
+            }
+        ],
+        "code": {"coding": [{"system": LOINC, "code": PAIN_NRS, "display": "Pain severity 0-10 numeric rating"}]},
+        "subject": {"reference": patient},
+        "effectiveDateTime": entry.date.isoformat(),
+        "valueInteger": entry.pain,
+        "note": [{"text": "daily pain diary"}],
     }
 
 
@@ -106,6 +131,7 @@ def fhir_bundle_chunks(
     plan: Plan | None,
     logs: Iterable[SessionLog],
     now: dt.datetime,
+    diary: Iterable[DiaryEntry] = (),
 ) -> Iterator[str]:
     """The Bundle as JSON text, a piece at a time: memory stays flat however many sessions there are (1,000,000
     sessions built as one validated object took 4.6 GB). The patient, screening and care plan, and the first
@@ -131,6 +157,11 @@ def fhir_bundle_chunks(
         if len(batch) >= 1000:
             yield ", " + ", ".join(batch)
             batch = []
+    for day in diary:
+        batch.append(json.dumps(_entry(_diary_pain(day, patient))))
+        if len(batch) >= 1000:
+            yield ", " + ", ".join(batch)
+            batch = []
     if batch:
         yield ", " + ", ".join(batch)
     yield "]}"
@@ -143,7 +174,9 @@ def fhir_bundle(
     plan: Plan | None,
     logs: Iterable[SessionLog],
     now: dt.datetime,
+    diary: Iterable[DiaryEntry] = (),
 ) -> dict[str, Any]:
     """The whole Bundle as one object (small exports and tests; the web and the CLI stream the chunks)."""
-    document: dict[str, Any] = json.loads("".join(fhir_bundle_chunks(evidence, answers, screening, plan, logs, now)))
+    chunks = fhir_bundle_chunks(evidence, answers, screening, plan, logs, now, diary)
+    document: dict[str, Any] = json.loads("".join(chunks))
     return document

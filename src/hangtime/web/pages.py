@@ -13,7 +13,7 @@ from hangtime.app import services
 from hangtime.app.services import ServiceError
 from hangtime.core.errors import first_problem
 from hangtime.core.evidence import Clearer
-from hangtime.core.outcomes import DiaryEntry
+from hangtime.core.outcomes import PAIN_MIC_POINTS, DiaryEntry
 from hangtime.core.planning import Mode, Preferences, Tolerance
 from hangtime.core.screening import Answers, ClearanceRecord, parse_blood_pressure
 from hangtime.core.units import UnitError, parse_height_cm, parse_weight_kg
@@ -331,7 +331,12 @@ def pages_router(ctx: WebContext) -> APIRouter:
     def history(request: Request, actor: Actor) -> HTMLResponse:
         # The charts are drawn in the browser from /api/history/days (history.js): the page carries no pictures.
         summary = services.history_summary(db, recent=50, with_days=False, owner_handle=actor)
-        context: dict[str, Any] = {"logs": summary.recent, "count": summary.count, "pain": summary.pain}
+        context: dict[str, Any] = {
+            "logs": summary.recent,
+            "count": summary.count,
+            "pain": summary.pain,
+            "mic": PAIN_MIC_POINTS,
+        }
         return page(request, "history.html", **context)
 
     @router.get("/report", response_class=HTMLResponse, include_in_schema=False)

@@ -55,7 +55,8 @@ def fhir(db: Database, evidence: Evidence, handle: str) -> StreamingResponse:
     result = data.screening.result if data.screening else None
     current = data.plan.plan if data.plan else None
     logs = services.stream_session_logs(db, owner_handle=handle)
-    chunks = fhir_bundle_chunks(evidence, answers, result, current, logs, dt.datetime.now(dt.UTC))
+    diary = services.diary_entries(db, dt.date.min, owner_handle=handle)
+    chunks = fhir_bundle_chunks(evidence, answers, result, current, logs, dt.datetime.now(dt.UTC), diary)
     return StreamingResponse(chunks, media_type="application/fhir+json")
 
 
