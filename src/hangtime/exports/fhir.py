@@ -20,10 +20,11 @@ PAIN_NRS = "72514-3"  # Pain severity - 0-10 verbal numeric rating [Score] - Rep
 HANGTIME = "https://hangtime.invalid/fhir"
 
 
-def _pain(log: SessionLog, index: int, when: str, value: int, patient: str) -> dict[str, Any]:
+def _pain_observation(observation_id: str, day: dt.date, value: int, note: str, patient: str) -> dict[str, Any]:
+    """A 0-10 pain score as a LOINC 72514-3 Observation: a session's before and after, and a diary day, alike."""
     return {
         "resourceType": "Observation",
-        "id": f"pain-{index}-{when}",
+        "id": observation_id,
         "status": "final",
         "category": [
             {
@@ -37,34 +38,19 @@ def _pain(log: SessionLog, index: int, when: str, value: int, patient: str) -> d
         ],
         "code": {"coding": [{"system": LOINC, "code": PAIN_NRS, "display": "Pain severity 0-10 numeric rating"}]},
         "subject": {"reference": patient},
-        "effectiveDateTime": log.date.isoformat(),
+        "effectiveDateTime": day.isoformat(),
         "valueInteger": value,
-        "note": [{"text": f"{when} an inversion session"}],
+        "note": [{"text": note}],
     }
+
+
+def _pain(log: SessionLog, index: int, when: str, value: int, patient: str) -> dict[str, Any]:
+    return _pain_observation(f"pain-{index}-{when}", log.date, value, f"{when} an inversion session", patient)
 
 
 def _diary_pain(entry: DiaryEntry, patient: str) -> dict[str, Any]:
-    """A diary day as the same LOINC pain observation as a session's, told apart by its id and note."""
-    return {
-        "resourceType": "Observation",
-        "id": f"diary-{entry.date.isoformat()}",
-        "status": "final",
-        "category": [
-            {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                        "code": "survey",
-                    }
-                ]
-            }
-        ],
-        "code": {"coding": [{"system": LOINC, "code": PAIN_NRS, "display": "Pain severity 0-10 numeric rating"}]},
-        "subject": {"reference": patient},
-        "effectiveDateTime": entry.date.isoformat(),
-        "valueInteger": entry.pain,
-        "note": [{"text": "daily pain diary"}],
-    }
+    """A diary day, told apart from a session's score by its id and note."""
+    return _pain_observation(f"diary-{entry.date.isoformat()}", entry.date, entry.pain, "daily pain diary", patient)
 
 
 def _header_entries(
