@@ -278,3 +278,26 @@ def test_the_app_installs_and_says_clearly_when_it_is_offline(server: str) -> No
         shot(page, "offline-phone")
         context.set_offline(False)
         browser.close()
+
+
+def test_voice_can_be_turned_off_kept_and_tested(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_context().new_page()
+        api = page.request
+        assert api.post(server + "/onboarding", form={"age": "45", "height": "178 cm", "weight": "82 kg"}).ok
+        assert api.post(server + "/api/screen", data={"age": 45, "height_cm": 178, "weight_kg": 82}).ok
+        assert api.post(server + "/api/plan", data={"days_per_week": 3}).ok
+        page.goto(server + "/session")
+        voice = page.get_by_label("Speak the cues aloud")
+        expect(voice).to_be_checked()
+        page.get_by_role("button", name="Test the voice").click()
+        expect(page.locator("#voice-note")).to_contain_text("Did you hear it?")
+        voice.uncheck()
+        page.reload()
+        expect(page.get_by_label("Speak the cues aloud")).not_to_be_checked()  # the choice is kept
+        page.get_by_role("button", name="Test the voice").click()
+        expect(page.locator("#voice-note")).to_contain_text("check-ins, the alarm and safety warnings are still spoken")
+        browser.close()

@@ -22,8 +22,28 @@
   function send(data) {
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(data));
   }
-  function speak(text) {
+  // Voice on or off is the person's choice, kept in this browser; the screen always shows every cue.
+  const VOICE_KEY = "hangtime-voice";
+  const voiceBox = $("voice-on");
+  if (voiceBox) {
+    voiceBox.checked = localStorage.getItem(VOICE_KEY) !== "off";
+    voiceBox.addEventListener("change", () => localStorage.setItem(VOICE_KEY, voiceBox.checked ? "on" : "off"));
+    if (!("speechSynthesis" in window)) {
+      $("voice-note").textContent = "This browser cannot speak: watch the screen for every cue, and keep the sound on for the alarm.";
+      voiceBox.disabled = true;
+      $("voice-test").disabled = true;
+    }
+    $("voice-test").addEventListener("click", () => {
+      speak("This is how Hangtime will speak to you during the session.");
+      $("voice-note").textContent = voiceBox.checked ? "Did you hear it? If not, turn the volume up."
+        : "The voice is off: cues show on the screen, and check-ins, the alarm and safety warnings are still spoken.";
+    });
+  }
+  // Spoken even with the voice off: a person inverted may not be looking at the screen when their safety is at stake.
+  const ALWAYS_SPOKEN = new Set(["checkin", "alarm", "warning", "fault", "limit", "symptom"]);
+  function speak(text, evenIfOff) {
     if (!("speechSynthesis" in window)) return;
+    if (!evenIfOff && voiceBox && !voiceBox.checked) return;
     const utterance = new SpeechSynthesisUtterance(text);
     utterance.rate = 0.95;
     window.speechSynthesis.speak(utterance);
@@ -68,7 +88,7 @@
       if (phase !== "checklist" && phase !== "survey" && phase !== "done") keepScreenOn();
       else releaseScreen();
     } else if (msg.type === "command") {
-      if (msg.command === "say") { $("cue").textContent = msg.text; speak(msg.text); }
+      if (msg.command === "say") { $("cue").textContent = msg.text; speak(msg.text, ALWAYS_SPOKEN.has(msg.cue)); }
       else if (msg.command === "stop_speech" && "speechSynthesis" in window) window.speechSynthesis.cancel();
       else if (msg.command === "warn") {
         const kind = msg.kind === "above_cap" ? "Above your cap" : "Steeper than prescribed";
