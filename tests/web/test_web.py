@@ -126,6 +126,10 @@ def test_html_journey(client: TestClient) -> None:
     result = client.post("/screening", data={"conditions": ["dizziness_or_vertigo"], "blood_pressure": "150/85"})
     assert result.status_code == 200
     assert "Clearance needed" in result.text and "a physician" in result.text
+    # What a rule is about, in words: the question the person answered, never the rule's id.
+    assert "<td>Do you get dizzy spells or vertigo?</td>" in result.text
+    assert ">dizziness_or_vertigo<" not in result.text and ">bp_reading_high<" not in result.text
+    assert "Your blood pressure reading" in result.text
     cleared = client.post(
         "/clearance",
         data={"by": "physician", "date": "2026-11-23", "condition": ["dizziness_or_vertigo", "bp_reading_high"]},

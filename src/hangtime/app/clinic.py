@@ -25,6 +25,7 @@ from hangtime.app.services.alerts import ALERT_LABELS
 from hangtime.core.errors import HangtimeError
 from hangtime.core.evidence import Clearer
 from hangtime.core.outcomes import pain_change_from_ends
+from hangtime.core.screening import CLEARER_LABELS
 from hangtime.core.session.cues import END_REASON_LABELS, SESSION_STATUS_LABELS
 from hangtime.notify.buddy import SmtpSettings, send_email
 from hangtime.store import Database, repo
@@ -55,12 +56,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-PROFESSION_LABELS = {
-    Clearer.PHYSICIAN: "Physician",
-    Clearer.EYE_CARE: "Eye-care professional",
-    Clearer.SURGEON: "Surgeon",
-    Clearer.PHYSICAL_THERAPIST: "Physical therapist",
-}
+PROFESSION_LABELS = CLEARER_LABELS  # a clinician's profession is who they are for the clearance rules
 ROLE_LABELS = {Role.PATIENT: "Patient", Role.CLINICIAN: "Clinician", Role.ADMIN: "Administrator"}
 
 
@@ -394,15 +390,6 @@ def patients(db: Database, actor: Actor) -> list[Patient]:
             Patient(account_id, email, handle, owner_id)
             for account_id, email, handle, owner_id in store.patients_of(uow, actor.account_id)
         ]
-
-
-def audit_reads(
-    db: Database, actor: Actor, what: str, patient_account_ids: list[int], address: str, now: dt.datetime
-) -> None:
-    """One audit row per patient whose data a list (the dashboard) showed."""
-    with store.auditing(db) as uow:
-        for patient_id in patient_account_ids:
-            _audit(uow, actor, "read", what, patient_id, address, now)
 
 
 @dataclass(frozen=True)

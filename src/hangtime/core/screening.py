@@ -318,6 +318,13 @@ def clearances_for(answers: Answers, clearance_id: str, allowed: tuple[Clearer, 
     )
 
 
+# Who clears, as a label (a form's choices) and as a name in a sentence ("from a physician").
+CLEARER_LABELS = {
+    Clearer.PHYSICIAN: "Physician",
+    Clearer.EYE_CARE: "Eye-care professional",
+    Clearer.SURGEON: "Surgeon",
+    Clearer.PHYSICAL_THERAPIST: "Physical therapist",
+}
 CLEARER_NAMES = {
     Clearer.PHYSICIAN: "a physician",
     Clearer.EYE_CARE: "an eye-care professional",

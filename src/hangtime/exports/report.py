@@ -15,7 +15,7 @@ from hangtime.app.services import ReportData
 from hangtime.core.evidence import Evidence, Outcome
 from hangtime.core.outcomes import pain_change, pain_scores, session_pain_rises, summarize_days
 from hangtime.core.planning import SessionLog
-from hangtime.core.screening import CLEARER_NAMES, ScreeningResult, who_can_clear
+from hangtime.core.screening import CLEARER_LABELS, CLEARER_NAMES, ScreeningResult, who_can_clear
 from hangtime.core.units import format_height, format_weight
 from hangtime.exports import charts
 
@@ -40,6 +40,27 @@ DECISION_LABELS = {
     "adjust": "Limits set by your clinician",
 }
 TOLERANCE_LABELS = {"easy": "Easy", "just_right": "Just right", "hard": "Hard", "painful": "Painful"}
+
+
+# A profile rule is about one of these; a condition's label is the question the person answered.
+PROFILE_CHECK_LABELS = {
+    "age": "Your age",
+    "table_limits": "Your table's height and weight limits",
+    "blood_pressure": "Your blood pressure reading",
+    "bmi": "Your height and weight",
+}
+
+
+def rule_label(rule_id: str, evidence: Evidence) -> str:
+    """What a screening rule is about, for a person (the id stays in the JSON)."""
+    if rule_id in evidence.conditions:
+        return evidence.conditions[rule_id].question
+    for rule in evidence.rules.profile_rules:
+        if rule.id == rule_id:
+            return PROFILE_CHECK_LABELS[rule.check]
+    if rule_id in evidence.symptoms:
+        return evidence.symptoms[rule_id].label
+    return "Your answers"
 
 
 def source_titles(ids: Iterable[str], evidence: Evidence) -> str:
@@ -71,6 +92,7 @@ def make_environment() -> Environment:
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     environment.filters.update(
         source_titles=source_titles,
+        rule_label=rule_label,
         symptom_labels=symptom_labels,
         decision_label=decision_label,
         tolerance_label=tolerance_label,
@@ -82,6 +104,7 @@ def make_environment() -> Environment:
         format_weight=format_weight,
         who_can_clear=who_can_clear,
         outcome_label=outcome_label,
+        clearer_labels=CLEARER_LABELS,
     )
     return environment
 

@@ -393,21 +393,6 @@ def lift_pause(uow: Session, pause_id: int, on: dt.date) -> None:
         row.lifted_on = on
 
 
-def days_with_data(uow: Session, owner: int, since: dt.date, until: dt.date) -> int:
-    """Days with at least one logged session in [since, until] (remote therapeutic monitoring counts these)."""
-    query = select(func.count(func.distinct(SessionLogRecord.session_date))).where(
-        SessionLogRecord.owner_id == owner,
-        SessionLogRecord.session_date >= since,
-        SessionLogRecord.session_date <= until,
-    )
-    return uow.scalar(query) or 0
-
-
-def last_session_date(uow: Session, owner: int) -> dt.date | None:
-    query = select(func.max(SessionLogRecord.session_date)).where(SessionLogRecord.owner_id == owner)
-    return uow.scalar(query)
-
-
 @dataclass(frozen=True)
 class DashboardFigures:
     """One patient's line of a clinician's dashboard, as the database computes it."""

@@ -201,12 +201,6 @@ def clinic_router(ctx: WebContext) -> APIRouter:
     def api_patients(actor: Clinician, request: Request) -> list[dict[str, object]]:
         return [row.as_dict() for row in clinic.dashboard(db, actor, today(), ctx.now(), address_of(request))]
 
-    def patient(
-        actor: clinic.Actor, patient_id: int, what: str, request: Request, action: str = "read"
-    ) -> clinic.Patient:
-        """The clinician's own patient (NotAllowed for anyone else's), the access audited."""
-        return clinic.patient_for(db, actor, patient_id, what, address_of(request), ctx.now(), action)
-
     @router.get("/api/patients/{patient_id}/history", tags=["clinic"])
     def api_patient_history(
         found: Annotated[clinic.Patient, Depends(own_patient("history"))],
@@ -385,14 +379,19 @@ def clinic_router(ctx: WebContext) -> APIRouter:
         )
 
     @router.get("/clinic/patients/{patient_id}", response_class=HTMLResponse, include_in_schema=False)
-    def clinic_patient(patient_id: int, actor: Clinician, request: Request) -> HTMLResponse:
-        return patient_page(request, actor, patient(actor, patient_id, "patient page", request))
+    def clinic_patient(
+        actor: Clinician, request: Request, found: Annotated[clinic.Patient, Depends(own_patient("patient page"))]
+    ) -> HTMLResponse:
+        return patient_page(request, actor, found)
 
     @router.post("/clinic/patients/{patient_id}/clearance", response_class=HTMLResponse, include_in_schema=False)
-    async def clinic_patient_clearance(patient_id: int, actor: Clinician, request: Request) -> HTMLResponse:
+    async def clinic_patient_clearance(
+        actor: Clinician,
+        request: Request,
+        found: Annotated[clinic.Patient, Depends(own_patient("recorded a clearance", "change"))],
+    ) -> HTMLResponse:
         form = await request.form()
         conditions = [str(c) for c in form.getlist("conditions")]
-        found = patient(actor, patient_id, "recorded a clearance", request, "change")
         try:
             sign_clearance(actor, found.owner_handle, PatientClearanceRequest(conditions=conditions))
         except ValidationError:
@@ -403,9 +402,11 @@ def clinic_router(ctx: WebContext) -> APIRouter:
 
     @router.post("/clinic/patients/{patient_id}/notes", response_class=HTMLResponse, include_in_schema=False)
     def clinic_patient_note(
-        patient_id: int, actor: Clinician, request: Request, text: Annotated[str, Form(max_length=4000)] = ""
+        actor: Clinician,
+        request: Request,
+        found: Annotated[clinic.Patient, Depends(own_patient("wrote a note", "change"))],
+        text: Annotated[str, Form(max_length=4000)] = "",
     ) -> HTMLResponse:
-        found = patient(actor, patient_id, "wrote a note", request, "change")
         try:
             clinic.add_note(db, actor, found, text, ctx.now())
         except clinic.AccountError as exc:
@@ -414,15 +415,14 @@ def clinic_router(ctx: WebContext) -> APIRouter:
 
     @router.post("/clinic/patients/{patient_id}/prescription", response_class=HTMLResponse, include_in_schema=False)
     def clinic_patient_prescription(
-        patient_id: int,
         actor: Clinician,
         request: Request,
+        found: Annotated[clinic.Patient, Depends(own_patient("adjusted the prescription", "change"))],
         max_angle_deg: Annotated[str, Form()] = "",
         max_hold_s: Annotated[str, Form()] = "",
         max_sessions_per_day: Annotated[str, Form()] = "",
         reason: Annotated[str, Form(max_length=500)] = "",
     ) -> HTMLResponse:
-        found = patient(actor, patient_id, "adjusted the prescription", request, "change")
         try:
             body = PrescriptionRequest(
                 max_angle_deg=float(max_angle_deg) if max_angle_deg.strip() else None,
