@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from enum import IntEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +32,94 @@ class DiaryEntry(BaseModel):
 
     date: dt.date
     pain: Pain = Field(ge=0, le=10)
+
+
+# PEG-3 (Krebs 2009, J Gen Intern Med 24:733; public domain): three 0-10 items about the past week, scored as
+# their mean. Its minimal important change is taken as a 30% fall (the IMMPACT moderate-improvement threshold,
+# Dworkin 2008, and the SPACE trial's response, Krebs 2018), and never less than 1 point on the 0-10 scale.
+PEG_MIC_FRACTION = 0.30
+PEG_MIC_MIN_POINTS = 1.0
+PEG_ITEMS = {
+    "pain": "What number best describes your pain on average in the past week?",
+    "enjoyment": "What number best describes how, during the past week, pain has interfered with your enjoyment of"
+    " life?",
+    "activity": "What number best describes how, during the past week, pain has interfered with your general activity?",
+}
+
+
+class PegAnswers(BaseModel):
+    """A week's PEG-3: each item 0 (no pain / does not interfere) to 10 (worst / completely interferes)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date: dt.date
+    pain: int = Field(ge=0, le=10)
+    enjoyment: int = Field(ge=0, le=10)
+    activity: int = Field(ge=0, le=10)
+
+    @property
+    def score(self) -> float:
+        return round((self.pain + self.enjoyment + self.activity) / 3, 2)
+
+
+def peg_due(today: dt.date, last: dt.date | None) -> bool:
+    """Once a week: due when none was answered in the same ISO week (Monday to Sunday)."""
+    return last is None or last.isocalendar()[:2] != today.isocalendar()[:2]
+
+
+def peg_change(first: PegAnswers | None, latest: PegAnswers | None) -> PainChange:
+    """The first PEG against the latest, judged on a 30% fall (at least 1 point)."""
+    if first is None or latest is None or first == latest:
+        return PainChange(None, None, None, False, "not enough data")
+    change = latest.score - first.score
+    threshold = max(PEG_MIC_MIN_POINTS, PEG_MIC_FRACTION * first.score)
+    important = abs(change) >= threshold
+    direction = "no important change" if not important else ("better" if change < 0 else "worse")
+    return PainChange(first.score, latest.score, round(change, 2), important, direction)
+
+
+class GlobalImpression(IntEnum):
+    """Patient Global Impression of Change (Guy 1976, ECDEU Assessment Manual; US government, public domain)."""
+
+    VERY_MUCH_BETTER = 1
+    MUCH_BETTER = 2
+    A_LITTLE_BETTER = 3
+    NO_CHANGE = 4
+    A_LITTLE_WORSE = 5
+    MUCH_WORSE = 6
+    VERY_MUCH_WORSE = 7
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ").capitalize()
+
+    @property
+    def important_improvement(self) -> bool:
+        """'Much' or 'very much' better: the answers that match a clinically important fall in pain (Farrar 2001,
+        Pain 94:149)."""
+        return self <= GlobalImpression.MUCH_BETTER
+
+
+PGIC_QUESTION = (
+    "Since you started your inversion programme, how would you describe the change (if any) in your back pain and"
+    " what it lets you do?"
+)
+PGIC_WEEKS = (4, 8, 12)
+
+
+class GlobalImpressionEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date: dt.date
+    week: int = Field(ge=1, le=52)
+    answer: GlobalImpression
+
+
+def pgic_due(plan_week: int | None, answered_weeks: set[int]) -> int | None:
+    """The PGIC week to ask now: from week 4, 8 or 12 of the plan, once each; a missed one is replaced by the next,
+    never asked after it."""
+    reached = [week for week in PGIC_WEEKS if plan_week is not None and week <= plan_week]
+    return reached[-1] if reached and reached[-1] not in answered_weeks else None
 
 
 @dataclass(frozen=True)

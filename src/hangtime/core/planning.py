@@ -150,6 +150,7 @@ WEEK_REASON_LABELS = {
     "paused_pain": "Paused: severe pain",
     "paused_repeated_symptom": "Paused: symptom came back",
     "clinician_adjusted": "Limits set by your clinician",
+    "trial_hold": "Held for your personal trial",
 }
 
 
@@ -562,8 +563,23 @@ _TIGHTENABLE = {
 }
 
 
+def hold_dose(plan: Plan, today: dt.date, reason: str, protocol: Protocol) -> tuple[Plan, Revision]:
+    """Keep this week's rung as the top for the rest of the plan (a personal trial compares one dose with none)."""
+    current = plan.week_on(today)
+    if current is None:
+        raise PlanError("today is outside the plan")
+    rung = plan.ladder[current.level]
+    limit = PartialCaps(max_angle_deg=rung.angle_deg, max_hold_s=rung.total_hold_s)
+    return tighten_plan(plan, limit, today, reason, protocol, note_key="trial_hold")
+
+
 def tighten_plan(
-    plan: Plan, limit: PartialCaps, today: dt.date, reason: str, protocol: Protocol
+    plan: Plan,
+    limit: PartialCaps,
+    today: dt.date,
+    reason: str,
+    protocol: Protocol,
+    note_key: str = "clinician_adjusted",
 ) -> tuple[Plan, Revision]:
     """A clinician's prescription: any cap may be tightened, none loosened beyond what the screening allows.
 
@@ -596,13 +612,13 @@ def tighten_plan(
     weeks = list(plan.weeks)
     for index in range(first, len(weeks)):
         week = weeks[index]
-        key = "clinician_adjusted" if index == first else week.reason_code
+        key = note_key if index == first else week.reason_code
         weeks[index] = _week(
             index + 1, plan.start_date, week.level, key, ladder, caps, prefs, week.prescription.days_per_week, protocol
         )
-    note = protocol.notes["clinician_adjusted"]
+    note = protocol.notes[note_key]
     level = weeks[first].level
     revision = Revision(
-        first + 1, Decision.ADJUST, level, level, f"{reason.strip()} ({note.text})", note.sources, "clinician_adjusted"
+        first + 1, Decision.ADJUST, level, level, f"{reason.strip()} ({note.text})", note.sources, note_key
     )
     return replace(plan, weeks=tuple(weeks), ladder=ladder, caps=caps, preferences=prefs), revision

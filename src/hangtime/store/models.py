@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -261,3 +261,46 @@ class DiaryRecord(Base):
     entry_date: Mapped[dt.date] = mapped_column(Date)
     pain: Mapped[int]
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PegRecord(Base):
+    """A week's PEG-3 (one per day at most; the same day replaces)."""
+
+    __tablename__ = "peg_scores"
+    __table_args__ = (UniqueConstraint("owner_id", "entry_date", name="uq_peg_owner_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
+    entry_date: Mapped[dt.date] = mapped_column(Date)
+    pain: Mapped[int]
+    enjoyment: Mapped[int]
+    activity: Mapped[int]
+
+
+class GlobalImpressionRecord(Base):
+    """The Patient Global Impression of Change at a plan week (4, 8, 12)."""
+
+    __tablename__ = "global_impressions"
+    __table_args__ = (UniqueConstraint("owner_id", "plan_week", name="uq_pgic_owner_week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
+    entry_date: Mapped[dt.date] = mapped_column(Date)
+    plan_week: Mapped[int]
+    answer: Mapped[int]
+
+
+class TrialRecord(Base):
+    """A personal trial: its design and seed (the schedule is rebuilt from them), and how it ended if stopped."""
+
+    __tablename__ = "trials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    pairs: Mapped[int]
+    block_days: Mapped[int]
+    washout_days: Mapped[int]
+    seed: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    stopped_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)

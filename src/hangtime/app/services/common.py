@@ -27,7 +27,8 @@ from hangtime.core.screening import (
     ScreeningResult,
     profile_change,
 )
-from hangtime.store import repo
+from hangtime.core.trial import Arm, block_on, schedule
+from hangtime.store import outcomes, repo
 
 
 class ServiceError(HangtimeError):
@@ -136,6 +137,9 @@ def _store_log(
     over_caps, flag = prescription_breach(log, caps, week, repo.logs_on_day(uow, owner, log.date) + 1)
     if over_caps and not guided:
         raise ServiceError(f"the log of {log.date.isoformat()} is beyond your limits: {over_caps}")
+    refusal = trial_block_refusal(uow, owner, log.date) if not guided else None
+    if refusal:  # a guided session already happened and is kept; a typed one in a block without inversion is not
+        raise ServiceError(f"the log of {log.date.isoformat()} falls in {refusal}")
     if origin == DEMONSTRATION:  # compressed time is not a session at the prescribed dose
         flag = "a demonstration" + (f"; {flag}" if flag else "")
     log = log.model_copy(update={"outside_prescription": flag})
@@ -157,3 +161,17 @@ def base_caps(evidence: Evidence) -> Caps:
     """The caps for someone with no screening yet: the evidence base's own ceiling."""
     base = evidence.rules.base_caps
     return Caps(base.max_angle_deg, base.max_hold_s, base.max_sessions_per_day, base.supervised_sessions, None)
+
+
+def trial_block_refusal(uow: Session, owner: int, day: dt.date) -> str | None:
+    """Why no session may happen on `day` (a block without inversion of a running trial), or None."""
+    saved = outcomes.latest_trial(uow, owner)
+    if saved is None or (saved.stopped_on is not None and saved.stopped_on <= day):
+        return None
+    block = block_on(schedule(saved.design), day)
+    if block is None or block.arm is Arm.INVERSION:
+        return None
+    return (
+        f"a block of your personal trial without inversion (until {block.end.isoformat()}): no session until then"
+        " (stop the trial to invert again)"
+    )

@@ -17,6 +17,7 @@ from hangtime.app.services.common import (
     _review_due_weeks,
     _store_log,
     pause_message,
+    trial_block_refusal,
 )
 from hangtime.core.evidence import Evidence
 from hangtime.core.pauses import Pause
@@ -94,12 +95,15 @@ def prepare_session(
         pauses = _active_pauses(uow, owner, evidence, today)
         changed = _profile_change(uow, owner, screening.answers) if screening is not None else None
         plan = _review_due_weeks(uow, owner, saved_plan, evidence, today)[0] if saved_plan is not None else None
+        trial_refusal = trial_block_refusal(uow, owner, today)
     if pauses:
         raise ServiceError(pause_message(pauses[0]))
     if screening is None or not screening.result.usable_on(today):
         raise ServiceError("no cleared, unexpired screening: screen (and record any clearance) first")
     if changed:
         raise ServiceError(changed)
+    if trial_refusal:
+        raise ServiceError(f"today falls in {trial_refusal}")
     if saved_plan is None or plan is None:
         raise ServiceError("no plan yet: make a plan first")
     if plan.paused:
