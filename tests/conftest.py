@@ -90,3 +90,29 @@ def smtp_server() -> Iterator[tuple[Mailbox, int]]:
     controller.start()
     yield mailbox, port
     controller.stop()
+
+
+def follow_plan_from(db: Any, evidence: Evidence, start: dt.date, weeks: int, person: str = "local") -> None:
+    """A cleared person's plan from `start`, with every planned session of its first `weeks` weeks logged as
+    prescribed (pain 4 before, 3 after): a plan followed at a tolerated dose."""
+    from hangtime.app import services
+    from hangtime.core.planning import Preferences, SessionLog
+    from hangtime.core.screening import Answers
+
+    cleared = Answers.model_validate({"age": 45, "height_cm": 178, "weight_kg": 82})
+    services.make_plan(db, evidence, Preferences(start_date=start), start, cleared, owner_handle=person)
+    for week in range(weeks):
+        current = services.current_plan(db, evidence, start + dt.timedelta(weeks=week), owner_handle=person)
+        assert current is not None
+        rx = current.plan.weeks[week].prescription
+        logs = [
+            SessionLog(
+                date=start + dt.timedelta(weeks=week, days=day),
+                pain_before=4,
+                pain_after=3,
+                angle_deg=rx.angle_deg,
+                inverted_s=rx.inverted_s,
+            )
+            for day in (0, 1, 3, 4)
+        ]
+        services.log_sessions(db, evidence, logs, start + dt.timedelta(weeks=week, days=6), owner_handle=person)

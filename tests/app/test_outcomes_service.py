@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import follow_plan_from
 from hangtime.app import services
 from hangtime.app.services import ServiceError
 from hangtime.core.evidence import Evidence
@@ -31,23 +32,7 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 
 def follow_plan(db: Database, evidence: Evidence, weeks: int) -> None:
-    """A plan from START, and every planned session of its first `weeks` weeks logged as prescribed."""
-    services.make_plan(db, evidence, Preferences(start_date=START), START, CLEARED, owner_handle=ME)
-    for week in range(weeks):
-        current = services.current_plan(db, evidence, START + dt.timedelta(weeks=week), owner_handle=ME)
-        assert current is not None
-        rx = current.plan.weeks[week].prescription
-        logs = [
-            SessionLog(
-                date=START + dt.timedelta(weeks=week, days=day),
-                pain_before=4,
-                pain_after=3,
-                angle_deg=rx.angle_deg,
-                inverted_s=rx.inverted_s,
-            )
-            for day in (0, 1, 3, 4)
-        ]
-        services.log_sessions(db, evidence, logs, START + dt.timedelta(weeks=week, days=6), owner_handle=ME)
+    follow_plan_from(db, evidence, START, weeks)
 
 
 def test_a_trial_needs_a_plan_followed_for_two_weeks(db: Database, evidence: Evidence) -> None:

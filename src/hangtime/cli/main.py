@@ -538,4 +538,5 @@ def main(argv: list[str] | None = None) -> None:
 # The session and buddy commands live in their own module; importing it registers them on `app`.
 from hangtime.cli import clinic as clinic_cli  # noqa: E402, F401
 from hangtime.cli import demo as demo_cli  # noqa: E402, F401
+from hangtime.cli import outcomes as outcomes_cli  # noqa: E402, F401
 from hangtime.cli import session as session_cli  # noqa: E402, F401
