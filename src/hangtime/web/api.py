@@ -12,9 +12,10 @@ from pydantic import BaseModel, Field
 from hangtime.app import services
 from hangtime.core.evidence import Clearer
 from hangtime.core.evidence.models import PartialCaps
-from hangtime.core.outcomes import PAIN_MIC_POINTS, DiaryEntry
+from hangtime.core.outcomes import PAIN_MIC_POINTS, DiaryEntry, GlobalImpression, PegAnswers
 from hangtime.core.planning import Mode, Preferences, SessionLog
 from hangtime.core.screening import Answers, ClearanceRecord
+from hangtime.core.trial import DEFAULT_BLOCK_DAYS, DEFAULT_PAIRS, MAX_BLOCK_DAYS, MAX_PAIRS, MIN_BLOCK_DAYS, MIN_PAIRS
 from hangtime.web import payloads
 from hangtime.web.context import Actor, WebContext, problem
 
@@ -30,6 +31,23 @@ class PlanRequest(BaseModel):
 class DiaryRequest(BaseModel):
     date: dt.date | None = None
     pain: int = Field(ge=0, le=10, strict=True)
+
+
+class PegRequest(BaseModel):
+    date: dt.date | None = None
+    pain: int = Field(ge=0, le=10, strict=True)
+    enjoyment: int = Field(ge=0, le=10, strict=True)
+    activity: int = Field(ge=0, le=10, strict=True)
+
+
+class ImpressionRequest(BaseModel):
+    answer: GlobalImpression = Field(description="1 very much better ... 4 no change ... 7 very much worse")
+
+
+class TrialRequest(BaseModel):
+    pairs: int = Field(default=DEFAULT_PAIRS, ge=MIN_PAIRS, le=MAX_PAIRS)
+    block_days: int = Field(default=DEFAULT_BLOCK_DAYS, ge=MIN_BLOCK_DAYS, le=MAX_BLOCK_DAYS)
+    seed: int | None = Field(default=None, ge=0, lt=2**31)
 
 
 class ClearanceRequest(BaseModel):
@@ -136,6 +154,52 @@ def api_router(ctx: WebContext) -> APIRouter:
         """Diary entries from `since` (default: 90 days ago), oldest first."""
         first = since or today() - dt.timedelta(days=90)
         return [e.model_dump(mode="json") for e in services.diary_entries(db, first, owner_handle=actor)]
+
+    @router.post("/api/peg", tags=["outcomes"], status_code=201)
+    def api_peg(body: PegRequest, actor: Actor) -> dict[str, Any]:
+        """This week's PEG-3 (three 0-10 answers about the past week); the score is their mean."""
+        answers = PegAnswers(
+            date=body.date or today(), pain=body.pain, enjoyment=body.enjoyment, activity=body.activity
+        )
+        services.record_peg(db, answers, today(), owner_handle=actor)
+        return {**answers.model_dump(mode="json"), "score": answers.score}
+
+    @router.post("/api/impression", tags=["outcomes"], status_code=201)
+    def api_impression(body: ImpressionRequest, actor: Actor) -> dict[str, Any]:
+        """The impression of change, for the plan week it is due at (4, 8 or 12); 409 when none is due."""
+        entry = services.record_global_impression(db, body.answer, today(), owner_handle=actor)
+        return {**entry.model_dump(mode="json"), "label": entry.answer.label}
+
+    @router.get("/api/outcomes", tags=["outcomes"])
+    def api_outcomes(actor: Actor) -> dict[str, Any]:
+        """PEG scores and impressions of change over time, their change, and what is due today."""
+        series = services.outcome_series(db, owner_handle=actor)
+        due = services.outcomes_due(db, today(), owner_handle=actor)
+        return {
+            "peg": [{**p.model_dump(mode="json"), "score": p.score} for p in series.pegs],
+            "peg_change": series.peg_change.__dict__,
+            "impressions": [{**i.model_dump(mode="json"), "label": i.answer.label} for i in series.impressions],
+            "due": {"diary": due.diary_today is None, "peg": due.peg_due, "impression_week": due.pgic_week},
+        }
+
+    @router.post("/api/trial", tags=["trial"], status_code=201)
+    def api_trial_start(body: TrialRequest, actor: Actor) -> dict[str, Any]:
+        """Start a personal trial today (refused with the reason unless cleared with a steady plan)."""
+        view = services.start_trial(db, evidence, today(), body.pairs, body.block_days, body.seed, owner_handle=actor)
+        return view.as_dict()
+
+    @router.get("/api/trial", tags=["trial"], responses={404: {"description": "No trial yet"}})
+    def api_trial(actor: Actor) -> Any:
+        """The latest trial: schedule, diary days and the comparison so far."""
+        view = services.trial_view(db, today(), owner_handle=actor)
+        if view is None:
+            return problem(404, "No personal trial yet", "Start one with POST /api/trial or on the trial page.")
+        return view.as_dict()
+
+    @router.post("/api/trial/stop", tags=["trial"])
+    def api_trial_stop(actor: Actor) -> dict[str, Any]:
+        services.stop_trial(db, today(), owner_handle=actor)
+        return {"stopped_on": today().isoformat()}
 
     @router.get("/api/export/fhir", tags=["exports"], response_class=StreamingResponse)
     def api_fhir(actor: Actor) -> StreamingResponse:

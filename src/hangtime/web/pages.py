@@ -13,9 +13,10 @@ from hangtime.app import services
 from hangtime.app.services import ServiceError
 from hangtime.core.errors import first_problem
 from hangtime.core.evidence import Clearer
-from hangtime.core.outcomes import PAIN_MIC_POINTS, DiaryEntry
+from hangtime.core.outcomes import PAIN_MIC_POINTS, PEG_ITEMS, PGIC_QUESTION, DiaryEntry, GlobalImpression, PegAnswers
 from hangtime.core.planning import Mode, Preferences, Tolerance
 from hangtime.core.screening import Answers, ClearanceRecord, parse_blood_pressure
+from hangtime.core.trial import DEFAULT_BLOCK_DAYS, DEFAULT_PAIRS, block_on
 from hangtime.core.units import UnitError, parse_height_cm, parse_weight_kg
 from hangtime.exports.calendar import plan_calendar
 from hangtime.exports.report import report_context, report_pdf
@@ -50,14 +51,78 @@ def pages_router(ctx: WebContext) -> APIRouter:
         context = blockers(actor)
         data = services.report_data(db, owner_handle=actor, with_logs=False)
         week = data.plan.plan.week_on(today()) if data.plan else None
-        noted = services.diary_entries(db, today(), owner_handle=actor)
-        return page(request, "home.html", data=data, week=week, diary_today=noted[0] if noted else None, **context)
+        due = services.outcomes_due(db, today(), owner_handle=actor)
+        return page(
+            request,
+            "home.html",
+            data=data,
+            week=week,
+            diary_today=due.diary_today,
+            peg_due=due.peg_due,
+            peg_items=PEG_ITEMS,
+            pgic_week=due.pgic_week,
+            pgic_question=PGIC_QUESTION,
+            impressions=list(GlobalImpression),
+            **context,
+        )
 
     @router.post("/diary", include_in_schema=False)
     def diary_submit(actor: Actor, pain: Annotated[int, Form(ge=0, le=10)]) -> Response:
         """One tap: today's pain in the diary."""
         services.record_diary(db, DiaryEntry(date=today(), pain=pain), today(), owner_handle=actor)
         return RedirectResponse("/#diary", status_code=303)
+
+    @router.post("/peg", include_in_schema=False)
+    def peg_submit(
+        actor: Actor,
+        pain: Annotated[int, Form(ge=0, le=10)],
+        enjoyment: Annotated[int, Form(ge=0, le=10)],
+        activity: Annotated[int, Form(ge=0, le=10)],
+    ) -> Response:
+        answers = PegAnswers(date=today(), pain=pain, enjoyment=enjoyment, activity=activity)
+        services.record_peg(db, answers, today(), owner_handle=actor)
+        return RedirectResponse("/#outcomes", status_code=303)
+
+    @router.post("/impression", include_in_schema=False)
+    def impression_submit(actor: Actor, answer: Annotated[int, Form(ge=1, le=7)]) -> Response:
+        services.record_global_impression(db, GlobalImpression(answer), today(), owner_handle=actor)
+        return RedirectResponse("/#outcomes", status_code=303)
+
+    def trial_page(request: Request, actor: str, error: str | None = None, **form: int) -> HTMLResponse:
+        view = services.trial_view(db, today(), owner_handle=actor)
+        current = block_on(view.blocks, today()) if view is not None and view.active else None
+        values = {"pairs": DEFAULT_PAIRS, "block_days": DEFAULT_BLOCK_DAYS, **form}
+        return page(
+            request,
+            "trial.html",
+            status=409 if error else 200,
+            view=view,
+            current_block=current,
+            error=error,
+            form=values,
+        )
+
+    @router.get("/trial", response_class=HTMLResponse, include_in_schema=False)
+    def trial(request: Request, actor: Actor) -> HTMLResponse:
+        return trial_page(request, actor)
+
+    @router.post("/trial/start", include_in_schema=False)
+    def trial_start(
+        request: Request,
+        actor: Actor,
+        pairs: Annotated[int, Form()] = DEFAULT_PAIRS,
+        block_days: Annotated[int, Form()] = DEFAULT_BLOCK_DAYS,
+    ) -> Response:
+        try:
+            services.start_trial(db, evidence, today(), pairs, block_days, owner_handle=actor)
+        except ServiceError as refused:  # shown on the page, with what was typed kept
+            return trial_page(request, actor, str(refused), pairs=pairs, block_days=block_days)
+        return RedirectResponse("/trial", status_code=303)
+
+    @router.post("/trial/stop", include_in_schema=False)
+    def trial_stop(actor: Actor) -> Response:
+        services.stop_trial(db, today(), owner_handle=actor)
+        return RedirectResponse("/trial", status_code=303)
 
     def profile_form_values(actor: str) -> dict[str, Any]:
         data = services.report_data(db, owner_handle=actor, with_logs=False)
