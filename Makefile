@@ -40,7 +40,7 @@ test: lint browser
 
 # Refreshes the README's screenshots from a browser run (tests write only to the untracked test-artifacts/).
 screenshots: $(STAMP_TEST) browser
-	$(BIN)/pytest -q tests/e2e/test_playwright.py tests/e2e/test_clinic_journey.py
+	$(BIN)/pytest -q tests/e2e/test_playwright.py tests/e2e/test_clinic_journey.py tests/e2e/test_trial_browser.py
 	cp test-artifacts/*.png docs/screenshots/
 
 bench: $(STAMP_TEST)

@@ -172,7 +172,7 @@ def test_refuses_out_of_range_numbers(data_copy: Path) -> None:
         load_evidence(data_copy)
     message = str(caught.value)
     assert message.startswith("conditions.yaml: conditions[") and "(knee_pain).caps.max_angle_deg" in message
-    assert "less than or equal to 90" in message
+    assert "90 or less" in message
 
 
 def test_refuses_bad_table_limits(data_copy: Path) -> None:

@@ -6,9 +6,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hangtime.core.outcomes import (
+    GlobalImpression,
+    PegAnswers,
+    days_with_data_per_30,
     minutes_per_week,
     pain_change,
     pain_change_from_ends,
+    peg_change,
+    pgic_due,
     session_pain_rises,
     summarize_days,
 )
@@ -19,8 +24,10 @@ def test_pain_change_uses_the_minimal_important_change() -> None:
     assert pain_change([6, 6, 6, 4, 4, 4]).direction == "better"  # -2 points
     assert pain_change([6, 6, 6, 5, 5, 5]).direction == "no important change"  # -1 point, 17%
     assert pain_change([3, 3, 3, 2, 2, 2]).direction == "better"  # -1 point but 33% of a low baseline
-    assert pain_change([4, 4, 7, 7]).direction == "worse"
-    assert pain_change([5]).direction == "not enough data"
+    assert pain_change([4, 4, 4, 7, 7, 7]).direction == "worse"
+    # Better or worse only over enough sessions: six scores (the first and last three) at the least.
+    assert pain_change([4, 4, 7, 7, 7]).direction == "not enough data yet"
+    assert pain_change([5]).direction == "not enough data yet"
 
 
 def test_daily_and_weekly_aggregates() -> None:
@@ -40,12 +47,49 @@ def test_daily_and_weekly_aggregates() -> None:
 @given(st.lists(st.integers(min_value=0, max_value=10), max_size=40))
 def test_the_trend_from_six_end_points_equals_the_trend_over_every_score(scores: list[int]) -> None:
     # What the database reads (the first and last three, and the count) gives what the whole series defines:
-    # the mean of the first and of the last min(3, n // 2) scores.
+    # the mean of the first and of the last 3 scores, once there are 6.
     trend = pain_change_from_ends(scores[:3], scores[-3:], len(scores))
-    if len(scores) < 2:
-        assert trend.direction == "not enough data"
+    if len(scores) < 6:
+        assert trend.direction == "not enough data yet" and trend.change is None
         return
-    size = min(3, len(scores) // 2)
+    size = 3
     baseline, latest = sum(scores[:size]) / size, sum(scores[len(scores) - size :]) / size
     assert (trend.baseline, trend.latest) == (round(baseline, 2), round(latest, 2))
     assert trend == pain_change(scores)
+
+
+def test_days_with_data_per_30_days() -> None:
+    today = dt.date(2026, 11, 23)
+    days = {today, today - dt.timedelta(days=29), today - dt.timedelta(days=30), today - dt.timedelta(days=95)}
+    periods = days_with_data_per_30(days, today)
+    assert periods[0] == (today - dt.timedelta(days=29), today, 2)  # exactly 29 days back is inside the period
+    assert periods[1][2] == 1
+    assert periods[2][2] == 0 and periods[3][2] == 1
+    assert len(periods) == 4  # nothing older: no empty periods before the first data
+
+
+def test_peg_change_needs_a_30_percent_fall_and_at_least_a_point() -> None:
+    day = dt.date(2026, 11, 2)
+
+    def peg(score: int, offset: int = 0) -> PegAnswers:
+        return PegAnswers(date=day + dt.timedelta(weeks=offset), pain=score, enjoyment=score, activity=score)
+
+    assert peg_change(peg(6), peg(4, 4)).direction == "better"  # 33%
+    assert peg_change(peg(6), peg(5, 4)).direction == "no important change"  # 17%
+    assert peg_change(peg(3), peg(2, 4)).direction == "better"  # exactly 1 point (33%)
+    assert peg_change(peg(2), peg(1, 4)).direction == "better"  # 1 point: the floor
+    assert peg_change(peg(10), peg(7, 4)).direction == "better"  # exactly 30%
+    assert peg_change(peg(4), peg(6, 4)).direction == "worse"
+    assert peg_change(peg(4), None).direction == "not enough data yet"
+
+
+def test_the_impression_of_change_is_due_at_weeks_4_8_and_12_only_once() -> None:
+    assert pgic_due(3, set()) is None
+    assert pgic_due(4, set()) == 4
+    assert pgic_due(4, {4}) is None
+    assert pgic_due(9, {4}) == 8
+    assert pgic_due(9, set()) == 8  # a missed week 4 is not asked after week 8 came
+    assert pgic_due(12, {4, 8, 12}) is None
+    assert pgic_due(None, set()) is None
+    assert GlobalImpression.MUCH_BETTER.important_improvement
+    assert not GlobalImpression.A_LITTLE_BETTER.important_improvement

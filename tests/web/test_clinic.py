@@ -129,6 +129,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/peg"): PATIENT,
     ("POST", "/impression"): PATIENT,
     ("GET", "/trial"): PATIENT,
+    ("GET", "/outcomes.csv"): PATIENT,
     ("POST", "/trial/start"): PATIENT,
     ("POST", "/trial/stop"): PATIENT,
     ("GET", "/api/export/fhir"): PATIENT,

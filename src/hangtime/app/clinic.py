@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 
 from hangtime.app.observability import use_case
 from hangtime.app.services.alerts import ALERT_LABELS
+from hangtime.app.services.reports import GuidedSession, owner_guided_sessions
 from hangtime.core.errors import HangtimeError
 from hangtime.core.evidence import Clearer
 from hangtime.core.outcomes import pain_change_from_ends
 from hangtime.core.screening import CLEARER_LABELS
-from hangtime.core.session.cues import END_REASON_LABELS, SESSION_STATUS_LABELS
 from hangtime.notify.buddy import SmtpSettings, send_email
 from hangtime.store import Database, repo
 from hangtime.store import clinic as store
@@ -613,61 +613,9 @@ async def email_new_alerts(db: Database, smtp: SmtpSettings, public_url: str | N
 # -- a patient's guided sessions and the clinician's notes ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GuidedSession:
-    id: int
-    started_at: dt.datetime
-    status: str
-    status_label: str
-    end_reason: str | None
-    end_reason_label: str
-    held_s: float | None
-    symptoms: tuple[str, ...]
-    buddy_alerts: int
-    events: tuple[dict[str, object], ...]
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "started_at": self.started_at.isoformat(),
-            "status": self.status,
-            "status_label": self.status_label,
-            "end_reason": self.end_reason,
-            "end_reason_label": self.end_reason_label,
-            "held_s": self.held_s,
-            "symptoms": list(self.symptoms),
-            "buddy_alerts": self.buddy_alerts,
-            "events": list(self.events),
-        }
-
-
 def guided_sessions(db: Database, patient: Patient, limit: int = 50) -> list[GuidedSession]:
     """A patient's guided sessions, newest first, with their events, symptoms, end and buddy alerts."""
-    found = []
-    with db.unit_of_work() as uow:
-        for record, rows in store.guided_sessions(uow, patient.owner_id, limit):
-            events = tuple({"t": r.t, "kind": r.kind, "name": r.name, **r.payload} for r in rows)
-            symptoms = tuple(
-                dict.fromkeys(
-                    str(r.payload.get("symptom")) for r in rows if r.kind == "event" and r.payload.get("symptom")
-                )
-            )
-            buddy = sum(1 for r in rows if r.kind == "command" and r.name == "alert_buddy")
-            found.append(
-                GuidedSession(
-                    record.id,
-                    store.utc(record.started_at),
-                    record.status,
-                    SESSION_STATUS_LABELS.get(record.status, record.status),
-                    record.end_reason,
-                    END_REASON_LABELS.get(record.end_reason or "", ""),
-                    record.held_s,
-                    symptoms,
-                    buddy,
-                    events,
-                )
-            )
-    return found
+    return owner_guided_sessions(db, patient.owner_id, limit)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import datetime as dt
 import ipaddress
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -415,7 +415,7 @@ def report_command(
         if suffix not in (".pdf", ".html", ".csv"):
             fail(f"'{out}': the report is written as .pdf, .html or .csv")
         with database() as db:
-            data = services.report_data(db, owner_handle=acting_for())
+            data = services.report_data(db, owner_handle=acting_for(), today=today())
         content: bytes
         if suffix == ".pdf":
             content = report_pdf(data, evidence(), today())
@@ -451,26 +451,37 @@ def diary_command(
 
 @app.command("export")
 def export_command(
-    what: Annotated[str, typer.Argument(help="fhir: a FHIR Bundle (JSON).")],
+    what: Annotated[
+        str, typer.Argument(help="fhir: a FHIR Bundle (JSON); outcomes: diary, PEG and impressions of change (CSV).")
+    ],
     out: Annotated[Path | None, typer.Option("--out", help="Write to a file instead of standard output.")] = None,
 ) -> None:
-    """Export for the clinician's systems: `fhir` (screening, pain observations, care plan)."""
+    """Export for the clinician's systems: `fhir` (screening, pain and outcome observations, care plan) or
+    `outcomes` (the diary, PEG scores and impressions of change as CSV)."""
     from hangtime.exports.fhir import fhir_bundle_chunks
+    from hangtime.exports.report import outcome_measures_csv
 
     with friendly_errors():
-        if what != "fhir":
-            fail(f"unknown export '{what}' (known: fhir)")
+        if what not in ("fhir", "outcomes"):
+            fail(f"unknown export '{what}' (known: fhir, outcomes)")
         with database() as db:
-            data = services.report_data(db, owner_handle=acting_for(), with_logs=False)
-            chunks = fhir_bundle_chunks(
-                evidence(),
-                data.screening.answers if data.screening else None,
-                data.screening.result if data.screening else None,
-                data.plan.plan if data.plan else None,
-                services.stream_session_logs(db, owner_handle=acting_for()),
-                dt.datetime.now(dt.UTC),
-                services.diary_entries(db, dt.date.min, owner_handle=acting_for()),
-            )
+            measures = services.outcome_measures(db, owner_handle=acting_for())
+            chunks: Iterable[str]
+            if what == "outcomes":
+                chunks = [outcome_measures_csv(measures.diary, measures.pegs, measures.impressions)]
+            else:
+                data = services.report_data(db, owner_handle=acting_for(), with_logs=False)
+                chunks = fhir_bundle_chunks(
+                    evidence(),
+                    data.screening.answers if data.screening else None,
+                    data.screening.result if data.screening else None,
+                    data.plan.plan if data.plan else None,
+                    services.stream_session_logs(db, owner_handle=acting_for()),
+                    dt.datetime.now(dt.UTC),
+                    measures.diary,
+                    measures.pegs,
+                    measures.impressions,
+                )
             # Written a piece at a time, so years of sessions never sit in memory whole.
             if out is None:
                 for chunk in chunks:

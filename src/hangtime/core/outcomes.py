@@ -21,7 +21,7 @@ class PainChange:
     latest: float | None
     change: float | None
     important: bool
-    direction: str  # "better", "worse", "no important change", or "not enough data"
+    direction: str  # "better", "worse", "no important change", or "not enough data yet"
 
 
 class DiaryEntry(BaseModel):
@@ -70,7 +70,7 @@ def peg_due(today: dt.date, last: dt.date | None) -> bool:
 def peg_change(first: PegAnswers | None, latest: PegAnswers | None) -> PainChange:
     """The first PEG against the latest, judged on a 30% fall (at least 1 point)."""
     if first is None or latest is None or first == latest:
-        return PainChange(None, None, None, False, "not enough data")
+        return PainChange(None, None, None, False, "not enough data yet")
     change = latest.score - first.score
     threshold = max(PEG_MIC_MIN_POINTS, PEG_MIC_FRACTION * first.score)
     important = abs(change) >= threshold
@@ -169,9 +169,9 @@ def pain_change(scores: list[int], window: int = 3) -> PainChange:
 def pain_change_from_ends(first: list[int], last: list[int], count: int, window: int = 3) -> PainChange:
     """The same from only the first and last `window` scores and how many there are: a long history is never read
     whole for a trend that uses six numbers."""
-    if count < 2:
-        return PainChange(None, None, None, False, "not enough data")
-    size = min(window, count // 2)
+    if count < 2 * window:  # better or worse only over enough sessions: the first and the last `window`, apart
+        return PainChange(None, None, None, False, "not enough data yet")
+    size = window
     baseline = sum(first[:size]) / size
     latest = sum(last[-size:]) / size
     change = latest - baseline
@@ -199,3 +199,16 @@ def session_pain_rises(logs: list[SessionLog]) -> list[SessionLog]:
         and log.pain_after is not None
         and log.pain_after - log.pain_before >= PAIN_MIC_POINTS
     ]
+
+
+def days_with_data_per_30(days: set[dt.date], today: dt.date, periods: int = 12) -> list[tuple[dt.date, dt.date, int]]:
+    """(first day, last day, days with a session or a diary score) for 30-day periods ending today, newest first,
+    back to the first period with data (adherence, as the clinician reads it)."""
+    found = []
+    for index in range(periods):
+        last = today - dt.timedelta(days=30 * index)
+        first = last - dt.timedelta(days=29)
+        found.append((first, last, sum(1 for day in days if first <= day <= last)))
+    while found and found[-1][2] == 0:
+        found.pop()
+    return found

@@ -12,7 +12,8 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.figure import Figure
 
-from hangtime.core.outcomes import PAIN_MIC_POINTS, DaySummary, minutes_per_week
+from hangtime.core.outcomes import PAIN_MIC_POINTS, DaySummary, DiaryEntry, minutes_per_week
+from hangtime.core.trial import Arm, Block
 
 
 def _num(days: list[dt.date]) -> list[float]:
@@ -92,6 +93,24 @@ def angle_chart(days: list[DaySummary]) -> str:
     axes.set_ylim(0, 90)
     axes.set_ylabel("degrees below horizontal")
     axes.set_title("Angle progression")
+    axes.xaxis_date()
+    figure.autofmt_xdate()
+    return _svg(figure)
+
+
+def trial_chart(blocks: tuple[Block, ...], diary: list[DiaryEntry]) -> str:
+    """Daily pain through a personal trial, blocks with inversion shaded, washout days hatched."""
+    figure = Figure(figsize=(7, 2.8))
+    axes = figure.subplots()
+    for block in blocks:
+        start = _num([block.start])[0]
+        colour = "#bbdefb" if block.arm is Arm.INVERSION else "#f5f5f5"
+        axes.axvspan(start, start + block.days, color=colour, alpha=0.8, linewidth=0)
+        axes.axvspan(start, start + block.washout_days, fill=False, hatch="//", edgecolor="#9e9e9e", linewidth=0)
+    axes.plot(_num([e.date for e in diary]), [e.pain for e in diary], "o-", color="#c62828", markersize=3)
+    axes.set_ylim(0, 10)
+    axes.set_ylabel("pain (0-10)")
+    axes.set_title("Daily pain: blue blocks with inversion, grey without (hatched: washout)")
     axes.xaxis_date()
     figure.autofmt_xdate()
     return _svg(figure)

@@ -11,13 +11,18 @@ from fhir.resources.bundle import Bundle
 from fhir.resources.observation import Observation
 
 from hangtime.core.evidence import Evidence
-from hangtime.core.outcomes import DiaryEntry
+from hangtime.core.outcomes import PEG_ITEMS, DiaryEntry, GlobalImpressionEntry, PegAnswers
 from hangtime.core.planning import Plan, SessionLog
 from hangtime.core.screening import Answers, ScreeningResult
 
 LOINC = "http://loinc.org"
 PAIN_NRS = "72514-3"  # Pain severity - 0-10 verbal numeric rating [Score] - Reported
 HANGTIME = "https://hangtime.invalid/fhir"
+# PEG-3 in LOINC: the panel 91148-7, its mean score 91147-9, and one code per item.
+PEG_PANEL, PEG_MEAN = "91148-7", "91147-9"
+PEG_ITEM_CODES = {"pain": "75893-8", "enjoyment": "91145-3", "activity": "91146-1"}
+# The Patient Global Impression of Change has no LOINC code: it is coded in Hangtime's own system, and named.
+PGIC_CODE = "patient-global-impression-of-change"
 
 
 def _pain_observation(observation_id: str, day: dt.date, value: int, note: str, patient: str) -> dict[str, Any]:
@@ -46,6 +51,54 @@ def _pain_observation(observation_id: str, day: dt.date, value: int, note: str, 
 
 def _pain(log: SessionLog, index: int, when: str, value: int, patient: str) -> dict[str, Any]:
     return _pain_observation(f"pain-{index}-{when}", log.date, value, f"{when} an inversion session", patient)
+
+
+def _survey(observation_id: str, day: dt.date, code: dict[str, Any], patient: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": observation_id,
+        "status": "final",
+        "category": [
+            {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}]}
+        ],
+        "code": code,
+        "subject": {"reference": patient},
+        "effectiveDateTime": day.isoformat(),
+    }
+
+
+def peg_observation(answers: PegAnswers, patient: str) -> dict[str, Any]:
+    """A week's PEG-3: the mean score as the value, each item a component with its LOINC code."""
+    code = {
+        "coding": [
+            {"system": LOINC, "code": PEG_MEAN, "display": "Mean score [PEG]"},
+            {"system": LOINC, "code": PEG_PANEL, "display": "PEG 3 item pain scale"},
+        ],
+        "text": "PEG-3 (pain, enjoyment of life, general activity)",
+    }
+    observation = _survey(f"peg-{answers.date.isoformat()}", answers.date, code, patient)
+    observation["valueQuantity"] = {"value": answers.score, "unit": "score", "system": "http://unitsofmeasure.org"}
+    observation["component"] = [
+        {
+            "code": {"coding": [{"system": LOINC, "code": PEG_ITEM_CODES[item]}], "text": question},
+            "valueInteger": getattr(answers, item),
+        }
+        for item, question in PEG_ITEMS.items()
+    ]
+    return observation
+
+
+def impression_observation(entry: GlobalImpressionEntry, patient: str) -> dict[str, Any]:
+    code = {
+        "coding": [{"system": HANGTIME, "code": PGIC_CODE, "display": "Patient Global Impression of Change"}],
+        "text": "Patient Global Impression of Change",
+    }
+    observation = _survey(f"pgic-week-{entry.week}", entry.date, code, patient)
+    observation["valueInteger"] = int(entry.answer)
+    observation["note"] = [
+        {"text": f"Week {entry.week} of the plan: {entry.answer.label} (1 very much better, 7 very much worse)"}
+    ]
+    return observation
 
 
 def _diary_pain(entry: DiaryEntry, patient: str) -> dict[str, Any]:
@@ -118,6 +171,8 @@ def fhir_bundle_chunks(
     logs: Iterable[SessionLog],
     now: dt.datetime,
     diary: Iterable[DiaryEntry] = (),
+    pegs: Iterable[PegAnswers] = (),
+    impressions: Iterable[GlobalImpressionEntry] = (),
 ) -> Iterator[str]:
     """The Bundle as JSON text, a piece at a time: memory stays flat however many sessions there are (1,000,000
     sessions built as one validated object took 4.6 GB). The patient, screening and care plan, and the first
@@ -148,6 +203,12 @@ def fhir_bundle_chunks(
         if len(batch) >= 1000:
             yield ", " + ", ".join(batch)
             batch = []
+    # At most one a week each: validated one by one.
+    for measure in [peg_observation(p, patient) for p in pegs] + [
+        impression_observation(i, patient) for i in impressions
+    ]:
+        Observation.model_validate(measure)
+        batch.append(json.dumps(_entry(measure)))
     if batch:
         yield ", " + ", ".join(batch)
     yield "]}"
@@ -161,8 +222,10 @@ def fhir_bundle(
     logs: Iterable[SessionLog],
     now: dt.datetime,
     diary: Iterable[DiaryEntry] = (),
+    pegs: Iterable[PegAnswers] = (),
+    impressions: Iterable[GlobalImpressionEntry] = (),
 ) -> dict[str, Any]:
     """The whole Bundle as one object (small exports and tests; the web and the CLI stream the chunks)."""
-    chunks = fhir_bundle_chunks(evidence, answers, screening, plan, logs, now, diary)
+    chunks = fhir_bundle_chunks(evidence, answers, screening, plan, logs, now, diary, pegs, impressions)
     document: dict[str, Any] = json.loads("".join(chunks))
     return document

@@ -13,8 +13,17 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hangtime.app.services import ReportData
 from hangtime.core.evidence import Evidence, Outcome
-from hangtime.core.outcomes import pain_change, pain_scores, session_pain_rises, summarize_days
-from hangtime.core.planning import SessionLog
+from hangtime.core.outcomes import (
+    DiaryEntry,
+    GlobalImpressionEntry,
+    PegAnswers,
+    days_with_data_per_30,
+    pain_change,
+    pain_scores,
+    session_pain_rises,
+    summarize_days,
+)
+from hangtime.core.planning import WEEK_REASON_LABELS, Revision, SessionLog
 from hangtime.core.screening import CLEARER_LABELS, CLEARER_NAMES, ScreeningResult, who_can_clear
 from hangtime.core.units import format_height, format_weight
 from hangtime.exports import charts
@@ -77,6 +86,19 @@ def decision_label(decision: object) -> str:
     return DECISION_LABELS.get(code, "Reviewed")
 
 
+def revision_label(revision: dict[str, Any] | Revision) -> str:
+    """A plan revision's decision, or what set its limits (a clinician, a personal trial): stored revisions are
+    dicts, fresh ones `Revision`s."""
+    decision: object
+    if isinstance(revision, Revision):
+        key, decision = revision.key, revision.decision
+    else:
+        key, decision = str(revision.get("reason_code") or ""), revision.get("decision")
+    if key in ("clinician_adjusted", "trial_hold"):
+        return WEEK_REASON_LABELS[key]
+    return decision_label(decision)
+
+
 def tolerance_label(tolerance: object) -> str:
     code = str(getattr(tolerance, "value", tolerance or ""))
     return TOLERANCE_LABELS.get(code, "")
@@ -95,6 +117,7 @@ def make_environment() -> Environment:
         rule_label=rule_label,
         symptom_labels=symptom_labels,
         decision_label=decision_label,
+        revision_label=revision_label,
         tolerance_label=tolerance_label,
         outcome_text=outcome_text,
         clearer_name=lambda clearer: CLEARER_NAMES.get(clearer, str(clearer)),
@@ -120,6 +143,8 @@ def report_context(data: ReportData, evidence: Evidence, today: dt.date) -> dict
         "today": today,
         "pain": pain_change(pain_scores(logs)),
         "rises": session_pain_rises(logs),
+        "trial_svg": charts.trial_chart(data.trial.blocks, data.trial.diary) if data.trial else "",
+        "data_days": days_with_data_per_30({log.date for log in logs} | {e.date for e in data.diary}, today),
         **charts.all_charts(summarize_days(logs)),
     }
 
@@ -162,6 +187,36 @@ def sessions_csv_chunks(logs: Iterable[SessionLog]) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+OUTCOMES_CSV_HEADER = ["date", "measure", "item", "value", "label"]
+
+
+def outcome_measures_csv(
+    diary: Iterable[DiaryEntry], pegs: Iterable[PegAnswers], impressions: Iterable[GlobalImpressionEntry]
+) -> str:
+    """The outcome measures in one long table, a row per value: the diary (0-10), each PEG item and its mean, and
+    each impression of change (1 very much better to 7 very much worse, with its label)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(OUTCOMES_CSV_HEADER)
+    for entry in diary:
+        writer.writerow([entry.date.isoformat(), "pain_diary", "pain", entry.pain, ""])
+    for peg in pegs:
+        for item in ("pain", "enjoyment", "activity"):
+            writer.writerow([peg.date.isoformat(), "peg3", item, getattr(peg, item), ""])
+        writer.writerow([peg.date.isoformat(), "peg3", "score", peg.score, "mean of the three"])
+    for impression in impressions:
+        writer.writerow(
+            [
+                impression.date.isoformat(),
+                "pgic",
+                f"week_{impression.week}",
+                int(impression.answer),
+                impression.answer.label,
+            ]
+        )
+    return buffer.getvalue()
 
 
 def sessions_csv(data: ReportData) -> str:

@@ -246,7 +246,9 @@ def clinic_router(ctx: WebContext) -> APIRouter:
     def api_patient_report(
         request: Request, found: Annotated[clinic.Patient, Depends(own_patient("report"))]
     ) -> HTMLResponse:
-        context = report_context(services.report_data(db, owner_handle=found.owner_handle), evidence, today())
+        context = report_context(
+            services.report_data(db, owner_handle=found.owner_handle, today=today()), evidence, today()
+        )
         return page(request, "report.html", **context)
 
     @router.get("/api/patients/{patient_id}/fhir", tags=["clinic"], response_class=StreamingResponse)

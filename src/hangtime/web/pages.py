@@ -407,17 +407,23 @@ def pages_router(ctx: WebContext) -> APIRouter:
     @router.get("/report", response_class=HTMLResponse, include_in_schema=False)
     def report(request: Request, actor: Actor) -> HTMLResponse:
         return page(
-            request, "report.html", **report_context(services.report_data(db, owner_handle=actor), evidence, today())
+            request,
+            "report.html",
+            **report_context(services.report_data(db, owner_handle=actor, today=today()), evidence, today()),
         )
 
     @router.get("/report.pdf", include_in_schema=False)
     def report_pdf_download(actor: Actor) -> Response:
-        pdf = report_pdf(services.report_data(db, owner_handle=actor), evidence, today())
+        pdf = report_pdf(services.report_data(db, owner_handle=actor, today=today()), evidence, today())
         return Response(
             pdf,
             media_type="application/pdf",
             headers={"Content-Disposition": 'attachment; filename="hangtime-report.pdf"'},
         )
+
+    @router.get("/outcomes.csv", include_in_schema=False)
+    def outcomes_csv(actor: Actor) -> Response:
+        return payloads.outcomes_csv(db, actor)
 
     @router.get("/report.csv", include_in_schema=False)
     def report_csv(actor: Actor) -> Response:

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from hangtime.app import services
 from hangtime.core.evidence import Evidence
 from hangtime.exports.fhir import fhir_bundle_chunks
-from hangtime.exports.report import sessions_csv_chunks
+from hangtime.exports.report import outcome_measures_csv, sessions_csv_chunks
 from hangtime.store import Database
 
 
@@ -55,9 +55,19 @@ def fhir(db: Database, evidence: Evidence, handle: str) -> StreamingResponse:
     result = data.screening.result if data.screening else None
     current = data.plan.plan if data.plan else None
     logs = services.stream_session_logs(db, owner_handle=handle)
-    diary = services.diary_entries(db, dt.date.min, owner_handle=handle)
-    chunks = fhir_bundle_chunks(evidence, answers, result, current, logs, dt.datetime.now(dt.UTC), diary)
+    measures = services.outcome_measures(db, owner_handle=handle)
+    now = dt.datetime.now(dt.UTC)
+    chunks = fhir_bundle_chunks(
+        evidence, answers, result, current, logs, now, measures.diary, measures.pegs, measures.impressions
+    )
     return StreamingResponse(chunks, media_type="application/fhir+json")
+
+
+def outcomes_csv(db: Database, handle: str) -> StreamingResponse:
+    measures = services.outcome_measures(db, owner_handle=handle)
+    headers = {"Content-Disposition": 'attachment; filename="hangtime-outcomes.csv"'}
+    body = outcome_measures_csv(measures.diary, measures.pegs, measures.impressions)
+    return StreamingResponse(iter([body]), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 def sessions_csv(db: Database, handle: str) -> StreamingResponse:

@@ -48,7 +48,14 @@ from hangtime.app.services.plans import (
     make_plan,
     review_plan,
 )
-from hangtime.app.services.reports import ReportData, export_own_data, report_data, stream_session_logs
+from hangtime.app.services.reports import (
+    OutcomeMeasures,
+    ReportData,
+    export_own_data,
+    outcome_measures,
+    report_data,
+    stream_session_logs,
+)
 from hangtime.app.services.screening import latest_screening, record_clearance, screen_and_save
 from hangtime.app.services.sessions import SessionSetup, finish_session, prepare_session, session_config, sessions_count
 
@@ -58,6 +65,7 @@ __all__ = [
     "HistorySummary",
     "InterruptedSession",
     "Logged",
+    "OutcomeMeasures",
     "OutcomeSeries",
     "OutcomesDue",
     "ReportData",
@@ -80,6 +88,7 @@ __all__ = [
     "log_interrupted",
     "log_sessions",
     "make_plan",
+    "outcome_measures",
     "outcome_series",
     "outcomes_due",
     "pause_dict",

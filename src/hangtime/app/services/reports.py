@@ -2,20 +2,81 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from hangtime.app.observability import use_case
+from hangtime.app.services.outcomes import OutcomeSeries, TrialView, outcome_series, trial_view
 from hangtime.app.services.plans import CurrentPlan
+from hangtime.core.outcomes import DiaryEntry, GlobalImpressionEntry, PegAnswers
 from hangtime.core.planning import (
     SessionLog,
 )
 from hangtime.core.screening import (
     ClearanceRecord,
 )
-from hangtime.store import Database, repo
+from hangtime.core.session.cues import END_REASON_LABELS, SESSION_STATUS_LABELS
+from hangtime.store import Database, outcomes, repo
 from hangtime.store import clinic as clinic_store
 from hangtime.store.models import Profile
+
+
+@dataclass(frozen=True)
+class GuidedSession:
+    id: int
+    started_at: dt.datetime
+    status: str
+    status_label: str
+    end_reason: str | None
+    end_reason_label: str
+    held_s: float | None
+    symptoms: tuple[str, ...]
+    buddy_alerts: int
+    events: tuple[dict[str, object], ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "started_at": self.started_at.isoformat(),
+            "status": self.status,
+            "status_label": self.status_label,
+            "end_reason": self.end_reason,
+            "end_reason_label": self.end_reason_label,
+            "held_s": self.held_s,
+            "symptoms": list(self.symptoms),
+            "buddy_alerts": self.buddy_alerts,
+            "events": list(self.events),
+        }
+
+
+def owner_guided_sessions(db: Database, owner: int, limit: int = 50) -> list[GuidedSession]:
+    """A person's guided sessions, newest first, with their events, symptoms, end and buddy alerts."""
+    found = []
+    with db.unit_of_work() as uow:
+        for record, rows in clinic_store.guided_sessions(uow, owner, limit):
+            events = tuple({"t": r.t, "kind": r.kind, "name": r.name, **r.payload} for r in rows)
+            symptoms = tuple(
+                dict.fromkeys(
+                    str(r.payload.get("symptom")) for r in rows if r.kind == "event" and r.payload.get("symptom")
+                )
+            )
+            buddy = sum(1 for r in rows if r.kind == "command" and r.name == "alert_buddy")
+            found.append(
+                GuidedSession(
+                    record.id,
+                    clinic_store.utc(record.started_at),
+                    record.status,
+                    SESSION_STATUS_LABELS.get(record.status, record.status),
+                    record.end_reason,
+                    END_REASON_LABELS.get(record.end_reason or "", ""),
+                    record.held_s,
+                    symptoms,
+                    buddy,
+                    events,
+                )
+            )
+    return found
 
 
 @dataclass(frozen=True)
@@ -25,12 +86,34 @@ class ReportData:
     clearances: list[ClearanceRecord]
     plan: CurrentPlan | None
     logs: list[SessionLog]
+    # The report's extras (read with the logs): guided sessions, diary of the last year, PEG and impressions, trial.
+    guided: list[GuidedSession] = field(default_factory=list)
+    diary: list[DiaryEntry] = field(default_factory=list)
+    outcomes: OutcomeSeries | None = None
+    trial: TrialView | None = None
+
+
+# The report lists this many of the newest guided sessions with their journals.
+REPORT_GUIDED_SESSIONS = 50
+REPORT_DIARY_DAYS = 360
 
 
 @use_case
-def report_data(db: Database, *, owner_handle: str, with_logs: bool = True) -> ReportData:
-    """Everything a clinician's report shows, read in one unit of work; `with_logs=False` for the pages that show
-    the profile, screening and plan only (a long history is not read for them)."""
+def report_data(db: Database, *, owner_handle: str, with_logs: bool = True, today: dt.date | None = None) -> ReportData:
+    """Everything a clinician's report shows; `with_logs=False` for the pages that show the profile, screening and
+    plan only (a long history is not read for them). With `today`, the report's extras too."""
+    if with_logs and today is not None:
+        core = report_data(db, owner_handle=owner_handle, with_logs=True)
+        with db.unit_of_work() as uow:
+            owner = repo.owner_id(uow, owner_handle)
+            diary = repo.diary(uow, owner, today - dt.timedelta(days=REPORT_DIARY_DAYS))
+        return replace(
+            core,
+            guided=owner_guided_sessions(db, owner, REPORT_GUIDED_SESSIONS),
+            diary=diary,
+            outcomes=outcome_series(db, owner_handle=owner_handle),
+            trial=trial_view(db, today, owner_handle=owner_handle),
+        )
     with db.unit_of_work() as uow:
         owner = repo.owner_id(uow, owner_handle)
         profile = repo.get_profile(uow, owner)
@@ -46,6 +129,23 @@ def export_own_data(db: Database, *, owner_handle: str) -> dict[str, list[dict[s
     """Every row the person owns, table by table (no password hash, no login secrets)."""
     with db.unit_of_work() as uow:
         return clinic_store.owner_rows(uow, repo.owner_id(uow, owner_handle))
+
+
+@dataclass(frozen=True)
+class OutcomeMeasures:
+    """What an export carries besides the sessions: the diary, PEG scores and impressions of change."""
+
+    diary: list[DiaryEntry]
+    pegs: list[PegAnswers]
+    impressions: list[GlobalImpressionEntry]
+
+
+def outcome_measures(db: Database, *, owner_handle: str) -> OutcomeMeasures:
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
+        return OutcomeMeasures(
+            repo.diary(uow, owner, dt.date.min), outcomes.pegs(uow, owner), outcomes.global_impressions(uow, owner)
+        )
 
 
 def stream_session_logs(db: Database, *, owner_handle: str) -> Iterator[SessionLog]:
