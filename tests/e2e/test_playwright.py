@@ -220,6 +220,9 @@ def test_phone_session_keeps_status_in_view_and_keys_do_what_buttons_say(server:
         expect(page.locator("#demo-banner")).to_contain_text("DEMONSTRATION")
         for box in page.locator("input[name=items]").all():
             box.check()
+        page.get_by_role("button", name="Start session").click()  # no pain chosen: the page asks for it
+        expect(page.locator("#phase")).to_have_text("—")
+        page.locator("#pain-before").select_option("3")
         page.get_by_role("button", name="Start session").click()
         expect(page.locator("#phase")).to_have_text("TILTING")
 

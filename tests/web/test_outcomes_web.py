@@ -96,3 +96,57 @@ def test_a_day_without_inversion_says_so_on_the_home_page(followed: Path) -> Non
         assert client.get("/api/trial").json()["stopped_on"] is None
         assert client.post("/api/trial/stop").json()["stopped_on"] == without["start"]
         assert "Start today" in client.get("/").text
+
+
+def test_the_calendar_shows_the_blocks_and_no_session_in_a_block_without_inversion(followed: Path) -> None:
+    from icalendar import Calendar
+
+    with client_on(followed, TRIAL_DAY) as client:
+        trial = client.post("/api/trial", json={"seed": 5}).json()
+        calendar = Calendar.from_ical(client.get("/plan.ics").content)
+    events = [e for e in calendar.walk("VEVENT")]
+    blocks = [e for e in events if "trial block" in str(e["summary"])]
+    assert len(blocks) == 6
+    without = [b for b in trial["blocks"] if b["arm"] == "B"]
+    assert any("WITHOUT inversion" in str(e["summary"]) for e in blocks)
+    sessions = [e for e in events if str(e["summary"]).startswith("Hangtime week")]
+    session_days = {e.decoded("dtstart").date() for e in sessions}
+    for block in without:
+        first, last = dt.date.fromisoformat(block["start"]), dt.date.fromisoformat(block["end"])
+        assert not any(first <= day <= last for day in session_days)
+    with_inversion = next(b for b in trial["blocks"] if b["arm"] == "A")
+    first = dt.date.fromisoformat(with_inversion["start"])
+    assert any(first <= day <= first + dt.timedelta(days=6) for day in session_days)
+
+
+def test_pain_fields_start_empty_and_must_be_chosen(followed: Path) -> None:
+    with client_on(followed, TRIAL_DAY) as client:
+        page = client.get("/session").text
+    assert '<select id="pain-before" name="pain_before" required><option value="" selected>' in page
+    assert 'name="pain_after" required><option value="" selected>' in page  # the survey after the session
+    assert 'value="0" selected' not in page
+
+
+def test_peg_and_impressions_are_fhir_observations_and_csv_rows(followed: Path) -> None:
+    from fhir.resources.bundle import Bundle
+
+    week_4 = START + dt.timedelta(weeks=3)
+    with client_on(followed, week_4) as client:
+        client.post("/api/peg", json={"pain": 6, "enjoyment": 5, "activity": 4})
+        client.post("/api/impression", json={"answer": 2})
+        client.post("/api/diary", json={"pain": 3})
+        bundle = client.get("/api/export/fhir").json()
+        csv_text = client.get("/outcomes.csv").text
+    Bundle.model_validate(bundle)
+    resources = [e["resource"] for e in bundle["entry"]]
+    peg = next(r for r in resources if r["id"].startswith("peg-"))
+    assert peg["code"]["coding"][0]["code"] == "91147-9" and peg["valueQuantity"]["value"] == 5.0
+    assert [c["code"]["coding"][0]["code"] for c in peg["component"]] == ["75893-8", "91145-3", "91146-1"]
+    assert [c["valueInteger"] for c in peg["component"]] == [6, 5, 4]
+    pgic = next(r for r in resources if r["id"] == "pgic-week-4")
+    assert pgic["valueInteger"] == 2 and "Much better" in pgic["note"][0]["text"]
+    lines = csv_text.splitlines()
+    assert lines[0] == "date,measure,item,value,label"
+    assert f"{week_4.isoformat()},pain_diary,pain,3," in lines
+    assert f"{week_4.isoformat()},peg3,score,5.0,mean of the three" in lines
+    assert f"{week_4.isoformat()},pgic,week_4,2,Much better" in lines

@@ -282,8 +282,10 @@ def plan_calendar_command(
         except ValueError:
             fail(f"time '{at}' is not a time in the form HH:MM")
         plan = load_current_plan().plan
+        with database() as db:
+            blocks = services.running_trial_blocks(db, today(), owner_handle=acting_for())
         try:
-            out.write_bytes(plan_calendar(plan, first_time))
+            out.write_bytes(plan_calendar(plan, first_time, trial_blocks=blocks))
         except OSError as exc:
             fail(f"cannot write '{out}': {exc.strerror}")
         console.print(f"Wrote {out}")

@@ -7,6 +7,7 @@ import datetime as dt
 from icalendar import Alarm, Calendar, Event
 
 from hangtime.core.planning import Mode, Plan, Prescription, session_dates
+from hangtime.core.trial import Arm, Block, block_on
 
 SESSION_TIMES = (dt.time(8, 0), dt.time(18, 0), dt.time(13, 0))
 CHECKLIST_AND_RAMP_S = 240  # straps, spotter, tilting down and back: time around the holds
@@ -41,14 +42,43 @@ def session_duration(prescription: Prescription) -> dt.timedelta:
     return dt.timedelta(seconds=total)
 
 
-def plan_calendar(plan: Plan, first_time: dt.time | None = None, reminder_minutes: int = 10) -> bytes:
+def _block_event(block: Block, stamp: dt.datetime) -> Event:
+    event = Event()
+    event.add("uid", f"hangtime-trial-{block.start.isoformat()}-{block.number}@hangtime.local")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", block.start)
+    event.add("dtend", block.end + dt.timedelta(days=1))  # all-day events end the day after
+    with_inversion = block.arm is Arm.INVERSION
+    event.add("summary", f"Hangtime trial block {block.number}: {'with' if with_inversion else 'WITHOUT'} inversion")
+    event.add(
+        "description",
+        ("Follow your plan's sessions." if with_inversion else "No inversion sessions in this block.")
+        + f" Note your pain every day. The first {block.washout_days} days are a washout (not compared).",
+    )
+    return event
+
+
+def plan_calendar(
+    plan: Plan,
+    first_time: dt.time | None = None,
+    reminder_minutes: int = 10,
+    trial_blocks: tuple[Block, ...] = (),
+) -> bytes:
+    """The plan's sessions with reminders; with a personal trial, its blocks as all-day events and no session
+    reminders in blocks without inversion."""
     calendar = Calendar()
     calendar.add("prodid", "-//Hangtime//Inversion plan//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Hangtime inversion plan")
     weeks = {w.week: w for w in plan.weeks}
     times = (first_time, *SESSION_TIMES[1:]) if first_time else SESSION_TIMES
+    stamp = dt.datetime.combine(plan.start_date, dt.time(0, 0), tzinfo=dt.UTC)
+    for block in trial_blocks:
+        calendar.add_component(_block_event(block, stamp))
     for week_number, day in session_dates(plan):
+        on_day = block_on(trial_blocks, day)
+        if on_day is not None and on_day.arm is Arm.NO_INVERSION:
+            continue
         week = weeks[week_number]
         for index in range(week.prescription.sessions_per_day):
             start = dt.datetime.combine(day, times[index % len(times)])

@@ -343,7 +343,7 @@ def pages_router(ctx: WebContext) -> APIRouter:
         if current is None:
             return PlainTextResponse("no plan yet", status_code=404)
         return Response(
-            plan_calendar(current.plan),
+            plan_calendar(current.plan, trial_blocks=services.running_trial_blocks(db, today(), owner_handle=actor)),
             media_type="text/calendar",
             headers={"Content-Disposition": 'attachment; filename="hangtime-plan.ics"'},
         )

@@ -231,6 +231,13 @@ def trial_view(db: Database, today: dt.date, *, owner_handle: str) -> TrialView 
     return TrialView(saved.design, blocks, saved.stopped_on, analyse(blocks, diary, until), diary)
 
 
+def running_trial_blocks(db: Database, today: dt.date, *, owner_handle: str) -> tuple[Block, ...]:
+    """The blocks of the trial running today (for the calendar), or none."""
+    with db.unit_of_work() as uow:
+        running = _running_trial(uow, repo.owner_id(uow, owner_handle), today)
+    return schedule(running.design) if running is not None else ()
+
+
 @use_case
 def stop_trial(db: Database, today: dt.date, *, owner_handle: str) -> None:
     with db.unit_of_work() as uow:
