@@ -130,6 +130,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/impression"): PATIENT,
     ("GET", "/trial"): PATIENT,
     ("GET", "/outcomes.csv"): PATIENT,
+    ("POST", "/buddy/test"): PATIENT,
+    ("POST", "/my-data/delete"): PATIENT,
     ("POST", "/trial/start"): PATIENT,
     ("POST", "/trial/stop"): PATIENT,
     ("GET", "/api/export/fhir"): PATIENT,

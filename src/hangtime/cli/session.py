@@ -32,6 +32,7 @@ from hangtime.cli.common import (
     acting_for,
     app,
     console,
+    database,
     enter_demonstration_mode,
     evidence,
     fail,
@@ -66,7 +67,7 @@ from hangtime.core.session.engine import (
 from hangtime.core.session.replay import FORMAT as REPLAY_FORMAT
 from hangtime.core.session.replay import ReplayError, replay
 from hangtime.devices.supervisor import DeviceInfo
-from hangtime.notify.buddy import BuddyAlert, BuddyContact, send_with_retries
+from hangtime.notify.buddy import BuddyContact
 from hangtime.runtime.runner import SessionRunner
 from hangtime.runtime.speech import Speaker
 from hangtime.store import Database, repo
@@ -466,24 +467,14 @@ def buddy_set(
 def buddy_test() -> None:
     """Send a test alert to the buddy now."""
     with friendly_errors():
-        db = open_database()
-        try:
-            with db.unit_of_work() as uow:
-                owner = repo.owner_id(uow, acting_for())
-            contact, person = services.load_buddy(db, owner)
-        finally:
-            db.dispose()
-        if contact is None:
-            fail("no buddy set up: run `hangtime buddy set`")
-        cfg = settings()
-        smtp = cfg.smtp()
-        alert = BuddyAlert(
-            person or "Hangtime user", "all_clear", dt.datetime.now().isoformat(timespec="seconds"), None, "test"
-        )
-        attempts: list[dict[str, Any]] = []
-        ok = asyncio.run(send_with_retries(contact, alert, smtp, attempts.append, attempts=2, first_delay_s=0.5))
+        with database() as db:
+            now = dt.datetime.now().astimezone()
+            try:
+                attempts = asyncio.run(services.send_test_alert(db, settings().smtp(), now, owner_handle=acting_for()))
+            except services.ServiceError:
+                fail("no buddy set up: run `hangtime buddy set`")
         for attempt in attempts:
             console.print(attempt)
-        if not ok:
+        if not attempts[-1]["ok"]:
             fail("the test alert could not be delivered")
         console.print("Test alert delivered.")

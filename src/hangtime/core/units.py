@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
 from hangtime.core.errors import HangtimeError
 
@@ -73,10 +74,43 @@ def parse_weight_kg(text: str | float | int, default_unit: str = "kg") -> float:
     raise UnitError(f"cannot read weight '{text}': use e.g. '82 kg', '180 lb' or '12 st 8 lb'")
 
 
-def format_height(cm: float) -> str:
+class UnitSystem(StrEnum):
+    """The units a person typed in, kept as their preference for showing heights and weights back."""
+
+    METRIC = "metric"
+    IMPERIAL = "imperial"
+
+
+_IMPERIAL_MARKS = re.compile(r"ft|feet|foot|'|’|\"|”|in\b|inch|lb|pound|st\b|stone")
+
+
+def unit_system_of(*typed: str) -> UnitSystem:
+    """Imperial when any typed value used feet, inches, pounds or stones; metric otherwise."""
+    return UnitSystem.IMPERIAL if any(_IMPERIAL_MARKS.search(str(t).lower()) for t in typed) else UnitSystem.METRIC
+
+
+def _feet_inches(cm: float) -> str:
     total_inches = round(cm / CM_PER_INCH)
-    return f"{cm:.0f} cm ({total_inches // 12} ft {total_inches % 12} in)"
+    return f"{total_inches // 12} ft {total_inches % 12} in"
 
 
-def format_weight(kg: float) -> str:
+def format_height(cm: float, units: str | None = None) -> str:
+    """Both systems, the person's own first."""
+    if units == UnitSystem.IMPERIAL:
+        return f"{_feet_inches(cm)} ({cm:.0f} cm)"
+    return f"{cm:.0f} cm ({_feet_inches(cm)})"
+
+
+def format_weight(kg: float, units: str | None = None) -> str:
+    if units == UnitSystem.IMPERIAL:
+        return f"{kg / KG_PER_POUND:.0f} lb ({kg:.1f} kg)"
     return f"{kg:.1f} kg ({kg / KG_PER_POUND:.0f} lb)"
+
+
+def height_as_typed(cm: float, units: str | None) -> str:
+    """A stored height as the person would type it, for a form."""
+    return _feet_inches(cm) if units == UnitSystem.IMPERIAL else f"{cm:g} cm"
+
+
+def weight_as_typed(kg: float, units: str | None) -> str:
+    return f"{kg / KG_PER_POUND:.0f} lb" if units == UnitSystem.IMPERIAL else f"{kg:g} kg"

@@ -44,18 +44,25 @@ class SmtpSettings(BaseModel):
 @dataclass(frozen=True)
 class BuddyAlert:
     person: str
-    kind: Literal["alert", "all_clear"]
+    kind: Literal["alert", "all_clear", "test"]
     on_table_since: str  # wall-clock time, ISO 8601
     last_checkin: str | None
     phase: str
     session_id: int | None = None
 
     def subject(self) -> str:
+        if self.kind == "test":
+            return f"Hangtime: a test alert from {self.person} (no action needed)"
         if self.kind == "all_clear":
             return f"Hangtime: {self.person} has answered and is all right"
         return f"Hangtime: {self.person} is not answering during an inversion session"
 
     def body(self) -> str:
+        if self.kind == "test":
+            return (
+                f"{self.person} is checking that Hangtime can reach you. If they stop answering check-ins while"
+                " inverted, an alert like this one will ask you to check on them. No action needed now."
+            )
         if self.kind == "all_clear":
             return f"{self.person} answered the check-in. No action needed."
         last = self.last_checkin or "never during this session"

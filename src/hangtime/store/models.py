@@ -35,6 +35,7 @@ class Profile(Base):
     table_model: Mapped[str] = mapped_column(String(64), default="generic")
     experienced: Mapped[bool] = mapped_column(default=False)
     buddy: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    units: Mapped[str] = mapped_column(String(10), default="metric", server_default="metric")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -42,7 +42,7 @@ def owner_id(uow: Session, handle: str) -> int:
     return owner.id
 
 
-def save_profile(uow: Session, owner: int, answers: Answers, name: str = "") -> Profile:
+def save_profile(uow: Session, owner: int, answers: Answers, name: str = "", units: str | None = None) -> Profile:
     profile = uow.scalar(select(Profile).where(Profile.owner_id == owner))
     if profile is None:
         profile = Profile(owner_id=owner, age=answers.age, height_cm=answers.height_cm, weight_kg=answers.weight_kg)
@@ -53,6 +53,8 @@ def save_profile(uow: Session, owner: int, answers: Answers, name: str = "") -> 
     profile.weight_kg = answers.weight_kg
     profile.table_model = answers.table
     profile.experienced = answers.experienced
+    if units is not None:
+        profile.units = units
     uow.flush()
     return profile
 

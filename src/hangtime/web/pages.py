@@ -17,7 +17,14 @@ from hangtime.core.outcomes import PAIN_MIC_POINTS, PEG_ITEMS, PGIC_QUESTION, Di
 from hangtime.core.planning import Mode, Preferences, Tolerance
 from hangtime.core.screening import Answers, ClearanceRecord, parse_blood_pressure
 from hangtime.core.trial import DEFAULT_BLOCK_DAYS, DEFAULT_PAIRS, block_on
-from hangtime.core.units import UnitError, parse_height_cm, parse_weight_kg
+from hangtime.core.units import (
+    UnitError,
+    height_as_typed,
+    parse_height_cm,
+    parse_weight_kg,
+    unit_system_of,
+    weight_as_typed,
+)
 from hangtime.exports.calendar import plan_calendar
 from hangtime.exports.report import report_context, report_pdf
 from hangtime.notify.buddy import BuddyContact
@@ -133,8 +140,8 @@ def pages_router(ctx: WebContext) -> APIRouter:
         return {
             "name": profile.name,
             "age": profile.age,
-            "height": f"{profile.height_cm:g} cm",
-            "weight": f"{profile.weight_kg:g} kg",
+            "height": height_as_typed(profile.height_cm, profile.units),
+            "weight": weight_as_typed(profile.weight_kg, profile.units),
             "table": profile.table_model,
             "experienced": profile.experienced,
             "buddy_kind": buddy.get("kind", ""),
@@ -145,6 +152,38 @@ def pages_router(ctx: WebContext) -> APIRouter:
     @router.get("/onboarding", response_class=HTMLResponse, include_in_schema=False)
     def onboarding(request: Request, actor: Actor) -> HTMLResponse:
         return page(request, "onboarding.html", values=profile_form_values(actor), errors={})
+
+    @router.post("/buddy/test", response_class=HTMLResponse, include_in_schema=False)
+    async def buddy_test(request: Request, actor: Actor) -> HTMLResponse:
+        """A test alert to the buddy now, and what happened, in words, on the profile page."""
+        try:
+            attempts = await services.send_test_alert(
+                db, config.smtp(), dt.datetime.now().astimezone(), owner_handle=actor
+            )
+        except ServiceError as exc:
+            outcome, status = str(exc).capitalize() + ".", 409
+        else:
+            delivered = attempts[-1]["ok"]
+            outcome = (
+                "The test alert was delivered to your buddy."
+                if delivered
+                else f"The test alert could not be delivered after {len(attempts)} tries: check the address."
+            )
+            status = 200 if delivered else 502
+        values = profile_form_values(actor)
+        return page(request, "onboarding.html", status=status, values=values, errors={}, buddy_status=outcome)
+
+    @router.post("/my-data/delete", response_class=HTMLResponse, include_in_schema=False)
+    def delete_my_data(request: Request, actor: Actor, confirm: Annotated[str, Form()] = "") -> Response:
+        """Every row of the person's data, after they type DELETE (personal mode; clinic mode has its account page)."""
+        if ctx.clinic_mode:
+            return RedirectResponse("/account", status_code=303)
+        if confirm.strip().upper() != "DELETE":
+            values = profile_form_values(actor)
+            errors = {"delete": "Type DELETE in capitals to confirm: nothing was deleted."}
+            return page(request, "onboarding.html", status=422, values=values, errors=errors)
+        services.delete_all_data(db, owner_handle=actor)
+        return RedirectResponse("/?deleted=1", status_code=303)
 
     @router.post("/onboarding", response_class=HTMLResponse, include_in_schema=False)
     def onboarding_submit(
@@ -207,7 +246,7 @@ def pages_router(ctx: WebContext) -> APIRouter:
             return page(request, "onboarding.html", status=422, values=values, errors=errors)
         with db.unit_of_work() as uow:
             owner = repo.owner_id(uow, actor)
-            repo.save_profile(uow, owner, answers, name=name)
+            repo.save_profile(uow, owner, answers, name=name, units=unit_system_of(height, weight))
         services.save_buddy(db, contact, name, owner_handle=actor)
         return RedirectResponse("/screening", status_code=303)
 
@@ -215,7 +254,16 @@ def pages_router(ctx: WebContext) -> APIRouter:
     def screening_page(request: Request, actor: Actor) -> Response:
         if services.report_data(db, owner_handle=actor, with_logs=False).profile is None:
             return RedirectResponse("/onboarding", status_code=303)
-        return page(request, "screening.html", errors={}, checked=set(), bp="", bp_date="")
+        last = services.latest_screening(db, owner_handle=actor)  # the form starts from the last answers
+        reading = last.answers.blood_pressure if last else None
+        return page(
+            request,
+            "screening.html",
+            errors={},
+            checked=set(last.answers.conditions) if last else set(),
+            bp=f"{reading.systolic}/{reading.diastolic}" if reading else "",
+            bp_date=reading.measured_on.isoformat() if reading and reading.measured_on else "",
+        )
 
     @router.post("/screening", response_class=HTMLResponse, include_in_schema=False)
     async def screening_submit(request: Request, actor: Actor) -> Response:
@@ -289,12 +337,40 @@ def pages_router(ctx: WebContext) -> APIRouter:
             return page(request, "result.html", status=422, result=saved.result, answers=saved.answers, errors=errors)
         return RedirectResponse("/screening/result", status_code=303)
 
+    def plan_form(
+        current: services.CurrentPlan | None, saved: repo.SavedScreening | None, **typed: str
+    ) -> dict[str, Any]:
+        """The plan form's values: what was just typed, else the current plan's settings, else the defaults."""
+        prefs = current.plan.preferences if current else None
+        protocol = evidence.protocol
+        values: dict[str, Any] = {
+            "start_date": today().isoformat(),
+            "weeks": (prefs.weeks if prefs else None) or protocol.default_weeks,
+            "days_per_week": (prefs.days_per_week if prefs else None) or protocol.default_days_per_week,
+            "sessions_per_day": prefs.sessions_per_day if prefs else 1,
+            "mode": prefs.mode.value if prefs else "static",
+            "max_sessions_per_day": saved.result.caps.max_sessions_per_day if saved else 1,
+            "at": "08:00",
+        }
+        for key, value in typed.items():
+            values[key] = int(value) if value.isdigit() else value
+        return values
+
     @router.get("/plan", response_class=HTMLResponse, include_in_schema=False)
     def plan_page(request: Request, actor: Actor) -> HTMLResponse:
         current = services.current_plan(db, evidence, today(), owner_handle=actor)
         saved = services.latest_screening(db, owner_handle=actor)
         week = current.plan.week_on(today()) if current else None
-        return page(request, "plan.html", current=current, screening=saved, week=week, errors={}, **blockers(actor))
+        return page(
+            request,
+            "plan.html",
+            current=current,
+            screening=saved,
+            week=week,
+            errors={},
+            form=plan_form(current, saved),
+            **blockers(actor),
+        )
 
     @router.post("/plan", response_class=HTMLResponse, include_in_schema=False)
     def plan_submit(
@@ -303,6 +379,7 @@ def pages_router(ctx: WebContext) -> APIRouter:
         start_date: Annotated[str, Form()] = "",
         weeks: Annotated[str, Form()] = "8",
         days_per_week: Annotated[str, Form()] = "4",
+        sessions_per_day: Annotated[str, Form()] = "1",
         mode: Annotated[str, Form()] = "static",
     ) -> Response:
         saved = services.latest_screening(db, owner_handle=actor)
@@ -311,20 +388,29 @@ def pages_router(ctx: WebContext) -> APIRouter:
                 start_date=dt.date.fromisoformat(start_date) if start_date else today(),
                 weeks=int(weeks),
                 days_per_week=int(days_per_week),
+                sessions_per_day=int(sessions_per_day),
                 mode=Mode(mode),
             )
             services.make_plan(db, evidence, prefs, today(), owner_handle=actor)
         except (ValueError, ServiceError) as exc:
             message = first_problem(exc)[1] if isinstance(exc, ValidationError) else str(exc)
+            current = services.current_plan(db, evidence, today(), owner_handle=actor)
+            typed = {
+                "start_date": start_date,
+                "weeks": weeks,
+                "days_per_week": days_per_week,
+                "sessions_per_day": sessions_per_day,
+                "mode": mode,
+            }
             return page(
                 request,
                 "plan.html",
                 status=422,
-                current=None,
+                current=current,
                 screening=saved,
-                week=None,
+                week=current.plan.week_on(today()) if current else None,
                 errors={"plan": message},
-                revisions_applied=None,
+                form=plan_form(current, saved, **typed),
                 **blockers(actor),
             )
         return RedirectResponse("/plan", status_code=303)
@@ -338,12 +424,14 @@ def pages_router(ctx: WebContext) -> APIRouter:
         return page(request, "partials/review.html", revisions=revisions, error=None)
 
     @router.get("/plan.ics", include_in_schema=False)
-    def plan_ics(actor: Actor) -> Response:
+    def plan_ics(actor: Actor, at: dt.time = dt.time(8, 0)) -> Response:
+        """The plan as a calendar, the first daily session at `at` (HH:MM), with a reminder before each."""
         current = services.current_plan(db, evidence, today(), owner_handle=actor)
         if current is None:
             return PlainTextResponse("no plan yet", status_code=404)
+        blocks = services.running_trial_blocks(db, today(), owner_handle=actor)
         return Response(
-            plan_calendar(current.plan, trial_blocks=services.running_trial_blocks(db, today(), owner_handle=actor)),
+            plan_calendar(current.plan, at, trial_blocks=blocks),
             media_type="text/calendar",
             headers={"Content-Disposition": 'attachment; filename="hangtime-plan.ics"'},
         )

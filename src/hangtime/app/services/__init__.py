@@ -4,7 +4,7 @@ Each use case validates before it writes, so a refused request writes nothing; e
 for. One module per area; this package is their one namespace (`services.make_plan`).
 """
 
-from hangtime.app.services.buddy import load_buddy, save_buddy
+from hangtime.app.services.buddy import delete_all_data, load_buddy, save_buddy, send_test_alert
 from hangtime.app.services.common import (
     DEMONSTRATION,
     Logged,
@@ -78,6 +78,7 @@ __all__ = [
     "base_caps",
     "check_log",
     "current_plan",
+    "delete_all_data",
     "diary_entries",
     "export_own_data",
     "finish_session",
@@ -105,6 +106,7 @@ __all__ = [
     "running_trial_blocks",
     "save_buddy",
     "screen_and_save",
+    "send_test_alert",
     "session_config",
     "session_logs",
     "sessions_count",

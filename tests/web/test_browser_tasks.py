@@ -1,0 +1,105 @@
+"""Every task in the browser (issue 15), through the ASGI client: the plan changed with its settings remembered,
+the calendar's reminder time, heights and weights shown in the person's own units, the screening form filled with
+the last answers, the buddy test alert, and deleting all of one's data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from icalendar import Calendar
+
+from conftest import Mailbox
+from hangtime.config import Settings
+from hangtime.web.app import create_app
+
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(data_dir=tmp_path / "data", today=TODAY))) as test_client:
+        yield test_client
+
+
+def onboard(client: TestClient, height: str = "5 ft 10 in", weight: str = "180 lb", **extra: str) -> None:
+    form = {"name": "Sam", "age": "45", "height": height, "weight": weight, **extra}
+    assert client.post("/onboarding", data=form, follow_redirects=False).status_code == 303
+
+
+def test_heights_and_weights_are_shown_in_the_units_typed(client: TestClient) -> None:
+    onboard(client)
+    page = client.get("/onboarding").text
+    assert 'value="5 ft 10 in"' in page and 'value="180 lb"' in page
+    client.post("/api/screen", json={"age": 45, "height_cm": 177.8, "weight_kg": 81.6})
+    assert "5 ft 10 in (178 cm)" in client.get("/report").text
+    onboard(client, height="178 cm", weight="82 kg")
+    assert 'value="178 cm"' in client.get("/onboarding").text
+    assert "178 cm (5 ft 10 in)" in client.get("/report").text
+
+
+def test_the_screening_form_starts_from_the_last_answers(client: TestClient) -> None:
+    onboard(client)
+    client.post("/screening", data={"conditions": ["knee_pain"], "blood_pressure": "135/85", "bp_date": "2026-11-20"})
+    page = client.get("/screening").text
+    assert 'value="knee_pain" checked' in page
+    assert 'value="135/85"' in page and 'value="2026-11-20"' in page
+
+
+def test_the_plan_is_changed_in_the_browser_and_its_settings_are_remembered(client: TestClient) -> None:
+    onboard(client)
+    client.post("/screening", data={})
+    made = client.post("/plan", data={"weeks": "10", "days_per_week": "3", "sessions_per_day": "1"})
+    assert made.status_code == 200
+    page = client.get("/plan").text
+    assert 'id="change-plan"' in page
+    assert '<option value="10" selected>' in page and '<option value="3" selected>' in page
+    refused = client.post("/plan", data={"weeks": "10", "days_per_week": "5", "start_date": "2026-11-01"})
+    assert refused.status_code == 422 and "in the past" in refused.text
+    assert '<option value="5" selected>' in refused.text  # what was typed is kept
+    assert 'id="weeks"' in refused.text and "This week" in refused.text  # the current plan is still shown
+    client.post("/plan", data={"weeks": "12", "days_per_week": "2"})
+    plan = client.get("/api/plan").json()
+    assert len(plan["weeks"]) == 12 and plan["preferences"]["days_per_week"] == 2
+
+
+def test_the_calendar_uses_the_chosen_reminder_time(client: TestClient) -> None:
+    onboard(client)
+    client.post("/screening", data={})
+    client.post("/plan", data={"weeks": "8", "days_per_week": "3"})
+    calendar = Calendar.from_ical(client.get("/plan.ics", params={"at": "19:30"}).content)
+    first = next(e for e in calendar.walk("VEVENT") if str(e["summary"]).startswith("Hangtime week"))
+    assert first.decoded("dtstart").time() == dt.time(19, 30)
+    assert client.get("/plan.ics", params={"at": "25:00"}).status_code == 422
+
+
+def test_the_buddy_test_alert_is_sent_and_said_in_words(tmp_path: Path, smtp_server: tuple[Mailbox, int]) -> None:
+    mailbox, port = smtp_server
+    settings = Settings(data_dir=tmp_path / "data", today=TODAY, smtp_host="127.0.0.1", smtp_port=port)
+    with TestClient(create_app(settings)) as client:
+        onboard(client)
+        assert client.post("/buddy/test").status_code == 409  # no buddy yet
+        onboard(client, buddy_kind="email", buddy_address="buddy@example.org", buddy_name="Alex")
+        assert 'id="buddy-test"' in client.get("/onboarding").text
+        sent = client.post("/buddy/test")
+        assert sent.status_code == 200 and "delivered to your buddy" in sent.text
+    assert len(mailbox.messages) == 1
+    body = mailbox.messages[0].content.decode()
+    assert "a test alert from Sam (no action needed)" in body and "buddy@example.org" in mailbox.messages[0].rcpt_tos
+
+
+def test_delete_all_my_data_needs_the_word_and_then_leaves_nothing(client: TestClient) -> None:
+    onboard(client)
+    client.post("/screening", data={})
+    client.post("/api/diary", json={"pain": 4})
+    refused = client.post("/my-data/delete", data={"confirm": "yes"})
+    assert refused.status_code == 422 and "nothing was deleted" in refused.text
+    assert client.get("/api/diary").json() != []
+    done = client.post("/my-data/delete", data={"confirm": "DELETE"})
+    assert done.status_code == 200 and "All your data was deleted." in done.text
+    assert client.get("/api/diary").json() == []
+    assert client.get("/api/screening").status_code == 404
+    assert client.get("/api/export/all").json()["profiles"] == []
