@@ -14,6 +14,7 @@ from icalendar import Calendar
 
 from conftest import Mailbox
 from hangtime.config import Settings
+from hangtime.core.evidence import load_evidence
 from hangtime.web.app import create_app
 
 TODAY = dt.date(2026, 11, 23)
@@ -103,3 +104,55 @@ def test_delete_all_my_data_needs_the_word_and_then_leaves_nothing(client: TestC
     assert client.get("/api/diary").json() == []
     assert client.get("/api/screening").status_code == 404
     assert client.get("/api/export/all").json()["profiles"] == []
+
+
+def ready_to_log(client: TestClient) -> None:
+    onboard(client)
+    client.post("/screening", data={})
+    client.post("/plan", data={"weeks": "8", "days_per_week": "3"})
+
+
+def test_a_session_is_logged_by_hand_and_a_refusal_keeps_what_was_typed(client: TestClient) -> None:
+    ready_to_log(client)
+    page = client.get("/history").text
+    assert 'id="log-form"' in page and '<option value="">Not noted</option>' in page
+    steep = {"date": "2026-11-23", "completed": "yes", "pain_before": "4", "angle_deg": "85", "minutes": "1"}
+    refused = client.post("/log", data=steep)
+    assert refused.status_code == 422 and "beyond your limits" in refused.text
+    assert 'value="85"' in refused.text and '<option value="4" selected>' in refused.text
+    bad = client.post("/log", data={**steep, "pain_before": "4", "angle_deg": "20", "minutes": "lots"})
+    assert bad.status_code == 422 and "type numbers as digits" in bad.text
+    done = client.post("/log", data={**steep, "angle_deg": "20", "minutes": "1", "tolerance": "easy"})
+    assert done.status_code == 200  # followed to the history
+    assert client.get("/api/history").json()["sessions"][0]["angle_deg"] == 20
+
+
+def test_a_log_is_changed_and_deleted_with_a_reason_kept_in_the_history(client: TestClient) -> None:
+    ready_to_log(client)
+    client.post("/log", data={"date": "2026-11-23", "completed": "yes", "pain_before": "4", "pain_after": "3"})
+    log_id = client.get("/history").text.split('href="/log/')[1].split('"')[0]
+    page = client.get(f"/log/{log_id}").text
+    assert '<option value="4" selected>' in page
+    no_reason = client.post(f"/log/{log_id}/edit", data={"completed": "yes", "pain_before": "5", "reason": " "})
+    assert no_reason.status_code == 422 and "say why" in no_reason.text
+    assert client.get("/api/history").json()["sessions"][0]["pain_before"] == 4  # nothing changed
+    edited = client.post(
+        f"/log/{log_id}/edit", data={"completed": "yes", "pain_before": "5", "pain_after": "3", "reason": "misread"}
+    )
+    assert edited.status_code == 200 and "was edited. Why: misread" in edited.text
+    assert client.get("/api/history").json()["sessions"][0]["pain_before"] == 5
+    deleted = client.post(f"/log/{log_id}/delete", data={"reason": "logged twice"})
+    assert "was deleted. Why: logged twice" in deleted.text
+    assert client.get("/api/history").json()["count"] == 0
+    assert client.get(f"/log/{log_id}").status_code == 404
+
+
+def test_a_red_flag_added_by_an_edit_pauses_at_once_and_removing_it_does_not_lift_it(client: TestClient) -> None:
+    ready_to_log(client)
+    client.post("/log", data={"date": "2026-11-23", "completed": "yes", "pain_before": "3"})
+    log_id = client.get("/history").text.split('href="/log/')[1].split('"')[0]
+    flag = next(s.id for s in load_evidence().symptoms.values() if s.severity == "red_flag")
+    client.post(f"/log/{log_id}/edit", data={"completed": "yes", "symptoms": [flag], "reason": "forgot to say"})
+    assert "Inversion is paused" in client.get("/").text
+    client.post(f"/log/{log_id}/edit", data={"completed": "yes", "reason": "it was nothing"})
+    assert "Inversion is paused" in client.get("/").text  # only a clearance lifts it

@@ -132,6 +132,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/outcomes.csv"): PATIENT,
     ("POST", "/buddy/test"): PATIENT,
     ("POST", "/my-data/delete"): PATIENT,
+    ("POST", "/log"): PATIENT,
+    ("GET", "/log/{log_id}"): PATIENT,
+    ("POST", "/log/{log_id}/edit"): PATIENT,
+    ("POST", "/log/{log_id}/delete"): PATIENT,
     ("POST", "/trial/start"): PATIENT,
     ("POST", "/trial/stop"): PATIENT,
     ("GET", "/api/export/fhir"): PATIENT,
@@ -236,7 +240,12 @@ def test_every_route_lets_in_exactly_whom_it_should(clinic_app: Clinic) -> None:
     assert not missing, f"routes without an entry in the authorization matrix: {missing}"
     # Signing out last, so the other routes see a signed-in person.
     routes.sort(key=lambda route: "logout" in route[1])
-    fill = {"{patient_id}": str(clinic_app.patient_a), "{alert_id}": str(clinic_app.alert_a), "{token}": "unknown"}
+    fill = {
+        "{patient_id}": str(clinic_app.patient_a),
+        "{alert_id}": str(clinic_app.alert_a),
+        "{token}": "unknown",
+        "{log_id}": "1",
+    }
     wrong = []
     for role in ROLES:
         with TestClient(clinic_app.app) as client:

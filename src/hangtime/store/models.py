@@ -305,3 +305,19 @@ class TrialRecord(Base):
     seed: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     stopped_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class SessionLogChange(Base):
+    """A logged session changed or deleted by the person, with their reason and the log as it was: the history keeps
+    every change (a deleted log leaves the aggregates, not the record)."""
+
+    __tablename__ = "session_log_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), index=True)
+    log_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(10))  # "edited" or "deleted"
+    reason: Mapped[str] = mapped_column(String(500))
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -290,12 +290,17 @@ def iter_session_logs(uow: Session, owner: int, batch: int = 5000) -> Iterator[S
         after = (rows[-1].session_date, rows[-1].id)
 
 
-def recent_session_logs(uow: Session, owner: int, limit: int, offset: int = 0) -> list[SessionLog]:
-    """`limit` sessions, newest first, skipping the newest `offset`."""
+def recent_session_log_rows(uow: Session, owner: int, limit: int, offset: int = 0) -> list[tuple[int, SessionLog]]:
+    """`limit` sessions with their ids, newest first, skipping the newest `offset`."""
     query = select(SessionLogRecord).where(SessionLogRecord.owner_id == owner)
     newest_first = (SessionLogRecord.session_date.desc(), SessionLogRecord.id.desc())
-    ordered = _log_columns(query).order_by(*newest_first).limit(limit).offset(offset)
-    return _to_logs(uow.execute(ordered))
+    ordered = _log_columns(query).add_columns(SessionLogRecord.id).order_by(*newest_first).limit(limit).offset(offset)
+    rows = uow.execute(ordered).all()
+    return list(zip([row.id for row in rows], _to_logs(rows), strict=True))
+
+
+def recent_session_logs(uow: Session, owner: int, limit: int, offset: int = 0) -> list[SessionLog]:
+    return [log for _, log in recent_session_log_rows(uow, owner, limit, offset)]
 
 
 def session_log_count(uow: Session, owner: int) -> int:

@@ -14,7 +14,7 @@ from hangtime.app.services import ServiceError
 from hangtime.core.errors import first_problem
 from hangtime.core.evidence import Clearer
 from hangtime.core.outcomes import PAIN_MIC_POINTS, PEG_ITEMS, PGIC_QUESTION, DiaryEntry, GlobalImpression, PegAnswers
-from hangtime.core.planning import Mode, Preferences, Tolerance
+from hangtime.core.planning import Mode, Preferences, SessionLog, Tolerance
 from hangtime.core.screening import Answers, ClearanceRecord, parse_blood_pressure
 from hangtime.core.trial import DEFAULT_BLOCK_DAYS, DEFAULT_PAIRS, block_on
 from hangtime.core.units import (
@@ -31,6 +31,16 @@ from hangtime.notify.buddy import BuddyContact
 from hangtime.store import repo
 from hangtime.web import payloads
 from hangtime.web.context import Actor, WebContext
+
+# Form fields as the log form names them, for an error message.
+LOG_FIELD_LABELS = {
+    "date": "Date",
+    "pain_before": "Pain before",
+    "pain_after": "Pain after",
+    "angle_deg": "Angle",
+    "inverted_s": "Minutes inverted",
+    "tolerance": "How it felt",
+}
 
 
 def pages_router(ctx: WebContext) -> APIRouter:
@@ -480,17 +490,102 @@ def pages_router(ctx: WebContext) -> APIRouter:
             symptoms=list(evidence.symptoms.values()),
         )
 
-    @router.get("/history", response_class=HTMLResponse, include_in_schema=False)
-    def history(request: Request, actor: Actor) -> HTMLResponse:
+    def history_page(
+        request: Request, actor: str, status: int = 200, error: str | None = None, typed: dict[str, Any] | None = None
+    ) -> HTMLResponse:
         # The charts are drawn in the browser from /api/history/days (history.js): the page carries no pictures.
         summary = services.history_summary(db, recent=50, with_days=False, owner_handle=actor)
         context: dict[str, Any] = {
-            "logs": summary.recent,
+            "logs": list(zip(summary.recent_ids, summary.recent, strict=True)),
             "count": summary.count,
             "pain": summary.pain,
             "mic": PAIN_MIC_POINTS,
+            "changes": services.session_log_changes(db, owner_handle=actor),
+            "symptoms": list(evidence.symptoms.values()),
+            "log_error": error,
+            "typed": typed or {"date": today().isoformat(), "completed": True, "symptoms": []},
         }
-        return page(request, "history.html", **context)
+        return page(request, "history.html", status=status, **context)
+
+    @router.get("/history", response_class=HTMLResponse, include_in_schema=False)
+    def history(request: Request, actor: Actor) -> HTMLResponse:
+        return history_page(request, actor)
+
+    @router.post("/log", response_class=HTMLResponse, include_in_schema=False)
+    async def log_by_hand(request: Request, actor: Actor) -> Response:
+        """A session logged by hand (one done without the guided page); refused beyond the caps, with the reason
+        and what was typed kept."""
+        form = await request.form()
+        typed: dict[str, Any] = {
+            key: str(form.get(key, "")).strip() for key in ("date", "pain_before", "pain_after", "tolerance")
+        }
+        typed |= {"completed": bool(form.get("completed")), "symptoms": [str(v) for v in form.getlist("symptoms")]}
+        typed |= {key: str(form.get(key, "")).strip() for key in ("angle_deg", "minutes")}
+        try:
+            minutes = float(typed["minutes"]) if typed["minutes"] else None
+            log = SessionLog.model_validate(
+                {
+                    "date": typed["date"] or today().isoformat(),
+                    "completed": typed["completed"],
+                    "pain_before": int(typed["pain_before"]) if typed["pain_before"] else None,
+                    "pain_after": int(typed["pain_after"]) if typed["pain_after"] else None,
+                    "tolerance": typed["tolerance"] or None,
+                    "symptoms": tuple(typed["symptoms"]),
+                    "angle_deg": float(typed["angle_deg"]) if typed["angle_deg"] else None,
+                    "inverted_s": round(minutes * 60) if minutes is not None else None,
+                }
+            )
+            services.log_sessions(db, evidence, [log], today(), owner_handle=actor)
+        except ValidationError as exc:
+            where, message = first_problem(exc)
+            return history_page(request, actor, 422, f"{LOG_FIELD_LABELS.get(where, where)}: {message}", typed)
+        except ValueError as exc:  # a number that is not one, or a refusal (ServiceError) in words
+            message = str(exc) if isinstance(exc, ServiceError) else "type numbers as digits, e.g. 30 or 2.5"
+            return history_page(request, actor, 422, message, typed)
+        return RedirectResponse("/history#latest", status_code=303)
+
+    @router.get("/log/{log_id}", response_class=HTMLResponse, include_in_schema=False)
+    def log_change_page(request: Request, actor: Actor, log_id: int) -> Response:
+        try:
+            log = services.session_log(db, log_id, owner_handle=actor)
+        except services.LogNotFound:
+            return page(request, "not_found.html", status=404)
+        return page(request, "log_change.html", log=log, log_id=log_id, symptoms=list(evidence.symptoms.values()))
+
+    @router.post("/log/{log_id}/edit", response_class=HTMLResponse, include_in_schema=False)
+    async def log_edit(request: Request, actor: Actor, log_id: int) -> Response:
+        form = await request.form()
+        try:
+            log = services.session_log(db, log_id, owner_handle=actor)
+            edit = services.LogEdit.model_validate(
+                {
+                    "completed": bool(form.get("completed")),
+                    "pain_before": int(str(form["pain_before"])) if form.get("pain_before") else None,
+                    "pain_after": int(str(form["pain_after"])) if form.get("pain_after") else None,
+                    "tolerance": str(form.get("tolerance") or "") or None,
+                    "symptoms": tuple(str(v) for v in form.getlist("symptoms")),
+                }
+            )
+            services.edit_session_log(db, evidence, log_id, edit, str(form.get("reason", "")), owner_handle=actor)
+        except services.LogNotFound:
+            return page(request, "not_found.html", status=404)
+        except (ValidationError, ServiceError) as exc:
+            message = first_problem(exc)[1] if isinstance(exc, ValidationError) else str(exc)
+            context = {"log": log, "log_id": log_id, "symptoms": list(evidence.symptoms.values())}
+            return page(request, "log_change.html", status=422, error=message, **context)
+        return RedirectResponse("/history#changes", status_code=303)
+
+    @router.post("/log/{log_id}/delete", response_class=HTMLResponse, include_in_schema=False)
+    def log_delete(request: Request, actor: Actor, log_id: int, reason: Annotated[str, Form()] = "") -> Response:
+        try:
+            log = services.session_log(db, log_id, owner_handle=actor)
+            services.delete_session_log(db, log_id, reason, owner_handle=actor)
+        except services.LogNotFound:
+            return page(request, "not_found.html", status=404)
+        except ServiceError as exc:
+            context = {"log": log, "log_id": log_id, "symptoms": list(evidence.symptoms.values())}
+            return page(request, "log_change.html", status=422, delete_error=str(exc), **context)
+        return RedirectResponse("/history#changes", status_code=303)
 
     @router.get("/report", response_class=HTMLResponse, include_in_schema=False)
     def report(request: Request, actor: Actor) -> HTMLResponse:

@@ -144,17 +144,23 @@ def _store_log(
         flag = "a demonstration" + (f"; {flag}" if flag else "")
     log = log.model_copy(update={"outside_prescription": flag})
     repo.add_session_log(uow, owner, saved.id if saved else None, log, origin)
+    return log, pause_on_log(uow, evidence, owner, log, origin)
+
+
+def pause_on_log(uow: Session, evidence: Evidence, owner: int, log: SessionLog, origin: str) -> Pause | None:
+    """Pause the person (and their plan) at once when a log carries a red flag, and raise the log's alerts."""
     pause = pause_for_log(log, evidence)
     alerts_for_log(uow, owner, log, pause, origin, evidence)
     if pause is not None:
         repo.add_pause(uow, owner, pause)
+        saved = repo.current_plan(uow, owner)
         if saved is not None and not saved.plan.paused:
-            current = week or saved.plan.weeks[0]
+            current = saved.plan.week_on(log.date) or saved.plan.weeks[0]
             revision = Revision(
                 current.week, Decision.PAUSE, current.level, current.level, pause.text, pause.sources, "paused"
             )
             repo.update_plan(uow, saved.id, replace(saved.plan, paused=True), revision, owner)
-    return log, pause
+    return pause
 
 
 def base_caps(evidence: Evidence) -> Caps:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from hangtime.app.observability import use_case
-from hangtime.app.services.common import Logged, ServiceError, _store_log, check_log
+from hangtime.app.services.common import Logged, ServiceError, _store_log, check_log, pause_on_log
 from hangtime.core.evidence import Evidence
 from hangtime.core.outcomes import DaySummary, DiaryEntry, PainChange, pain_change_from_ends
-from hangtime.core.pauses import Pause
+from hangtime.core.pauses import Pause, pause_for_log
 from hangtime.core.planning import (
+    Pain,
     SessionLog,
     Tolerance,
 )
-from hangtime.store import Database, repo
+from hangtime.store import Database, log_changes, repo
 from hangtime.store.journal import awaiting_survey, close_interrupted, journal_rows, session_info
 
 
@@ -103,6 +106,7 @@ class HistorySummary:
     recent: list[SessionLog]
     days: list[DaySummary]
     pain: PainChange
+    recent_ids: list[int] = field(default_factory=list)
 
 
 def history_summary(
@@ -120,11 +124,13 @@ def history_summary(
     with db.unit_of_work() as uow:
         owner = repo.owner_id(uow, owner_handle)
         first, last, scored = repo.pain_before_ends(uow, owner)
+        rows = repo.recent_session_log_rows(uow, owner, recent, offset)
         return HistorySummary(
             count=repo.session_log_count(uow, owner),
-            recent=repo.recent_session_logs(uow, owner, recent, offset),
+            recent=[log for _, log in rows],
             days=repo.daily_summaries(uow, owner, days_since) if with_days else [],
             pain=pain_change_from_ends(first, last, scored),
+            recent_ids=[log_id for log_id, _ in rows],
         )
 
 
@@ -141,3 +147,74 @@ def record_diary(db: Database, entry: DiaryEntry, today: dt.date, *, owner_handl
 def diary_entries(db: Database, since: dt.date, *, owner_handle: str) -> list[DiaryEntry]:
     with db.unit_of_work() as uow:
         return repo.diary(uow, repo.owner_id(uow, owner_handle), since)
+
+
+class LogEdit(BaseModel):
+    """What a person may change in a logged session: how it went, not when or how far (those stay as recorded)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    completed: bool
+    pain_before: Pain | None = Field(default=None, ge=0, le=10)
+    pain_after: Pain | None = Field(default=None, ge=0, le=10)
+    tolerance: Tolerance | None = None
+    symptoms: tuple[str, ...] = ()
+
+
+def _reason(reason: str) -> str:
+    cleaned = reason.strip()
+    if not cleaned:
+        raise ServiceError("say why: the reason is kept with the change in your history")
+    if len(cleaned) > 500:
+        raise ServiceError("the reason is too long (at most 500 characters)")
+    return cleaned
+
+
+def session_log(db: Database, log_id: int, *, owner_handle: str) -> SessionLog:
+    with db.unit_of_work() as uow:
+        found = log_changes.own_log(uow, repo.owner_id(uow, owner_handle), log_id)
+    if found is None:
+        raise LogNotFound(f"no logged session {log_id}")
+    return found
+
+
+class LogNotFound(ServiceError):
+    """A log id that is not the person's own (or does not exist): the same answer for both."""
+
+
+@use_case
+def edit_session_log(
+    db: Database, evidence: Evidence, log_id: int, edit: LogEdit, reason: str, *, owner_handle: str
+) -> Pause | None:
+    """Change how a logged session went, with a reason kept in the history. A red-flag symptom added now pauses at
+    once, as when it is logged; removing one never lifts a pause (only a clearance does)."""
+    why = _reason(reason)
+    for symptom in edit.symptoms:
+        if symptom not in evidence.symptoms:
+            raise ServiceError(f"unknown symptom '{symptom}'")
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
+        before = log_changes.own_log(uow, owner, log_id)
+        if before is None:
+            raise LogNotFound(f"no logged session {log_id}")
+        edited = before.model_copy(update=edit.model_dump())
+        log_changes.edit_log(uow, owner, log_id, edited, why)
+        newly_flagged = pause_for_log(edited, evidence) is not None and pause_for_log(before, evidence) is None
+        return pause_on_log(uow, evidence, owner, edited, "edit") if newly_flagged else None
+
+
+@use_case
+def delete_session_log(db: Database, log_id: int, reason: str, *, owner_handle: str) -> None:
+    """Delete a logged session (it leaves the counts, the trend and the review), kept with its reason in the
+    history. A pause it caused stays until a clearance lifts it."""
+    why = _reason(reason)
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
+        if log_changes.own_log(uow, owner, log_id) is None:
+            raise LogNotFound(f"no logged session {log_id}")
+        log_changes.delete_log(uow, owner, log_id, why)
+
+
+def session_log_changes(db: Database, *, owner_handle: str) -> list[log_changes.LogChange]:
+    with db.unit_of_work() as uow:
+        return log_changes.log_changes(uow, repo.owner_id(uow, owner_handle))

@@ -1,0 +1,78 @@
+"""A logged session changed or deleted by its owner, with the reason; the change history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hangtime.core.planning import SessionLog, Tolerance
+from hangtime.store.models import SessionLogChange, SessionLogRecord
+
+
+def _as_log(record: SessionLogRecord) -> SessionLog:
+    return SessionLog(
+        date=record.session_date,
+        completed=record.completed,
+        pain_before=record.pain_before,
+        pain_after=record.pain_after,
+        tolerance=Tolerance(record.tolerance) if record.tolerance else None,
+        symptoms=tuple(record.symptoms),
+        angle_deg=record.angle_deg,
+        inverted_s=record.inverted_s,
+        outside_prescription=record.outside_prescription,
+    )
+
+
+def own_log(uow: Session, owner: int, log_id: int) -> SessionLog | None:
+    """The log, if it is this owner's (another person's log id reads as not found)."""
+    record = uow.get(SessionLogRecord, log_id)
+    return _as_log(record) if record is not None and record.owner_id == owner else None
+
+
+def edit_log(uow: Session, owner: int, log_id: int, edited: SessionLog, reason: str) -> None:
+    record = uow.get(SessionLogRecord, log_id)
+    assert record is not None and record.owner_id == owner
+    before = _as_log(record).model_dump(mode="json")
+    record.completed = edited.completed
+    record.pain_before, record.pain_after = edited.pain_before, edited.pain_after
+    record.tolerance = edited.tolerance.value if edited.tolerance else None
+    record.symptoms = list(edited.symptoms)
+    uow.add(
+        SessionLogChange(
+            owner_id=owner,
+            log_id=log_id,
+            action="edited",
+            reason=reason,
+            before=before,
+            after=_as_log(record).model_dump(mode="json"),
+        )
+    )
+    uow.flush()
+
+
+def delete_log(uow: Session, owner: int, log_id: int, reason: str) -> None:
+    record = uow.get(SessionLogRecord, log_id)
+    assert record is not None and record.owner_id == owner
+    before = _as_log(record).model_dump(mode="json")
+    uow.add(SessionLogChange(owner_id=owner, log_id=log_id, action="deleted", reason=reason, before=before))
+    uow.delete(record)
+    uow.flush()
+
+
+@dataclass(frozen=True)
+class LogChange:
+    action: str
+    reason: str
+    changed_at: dt.datetime
+    before: dict[str, Any]
+    after: dict[str, Any] | None
+
+
+def log_changes(uow: Session, owner: int, limit: int = 50) -> list[LogChange]:
+    query = select(SessionLogChange).where(SessionLogChange.owner_id == owner)
+    rows = uow.scalars(query.order_by(SessionLogChange.id.desc()).limit(limit))
+    return [LogChange(r.action, r.reason, r.changed_at, r.before, r.after) for r in rows]
