@@ -156,3 +156,17 @@ def test_a_red_flag_added_by_an_edit_pauses_at_once_and_removing_it_does_not_lif
     assert "Inversion is paused" in client.get("/").text
     client.post(f"/log/{log_id}/edit", data={"completed": "yes", "reason": "it was nothing"})
     assert "Inversion is paused" in client.get("/").text  # only a clearance lifts it
+
+
+def test_no_dead_ends_a_wrong_clearer_is_told_who_can_clear_and_not_advised_has_no_form(client: TestClient) -> None:
+    onboard(client)
+    client.post("/screening", data={"conditions": ["knee_pain"]})
+    result = client.get("/screening/result").text
+    assert 'action="/clearance"' in result and '<option value="physician">' in result
+    assert '<option value="physical_therapist">' not in result  # only who may clear is offered
+    wrong = client.post("/clearance", data={"by": "physical_therapist", "date": "2026-11-20", "condition": "knee_pain"})
+    assert wrong.status_code == 422 and "physician" in wrong.text.lower()
+    assert "Start today" not in client.get("/").text and "Start today" not in client.get("/plan").text
+    client.post("/screening", data={"conditions": ["glaucoma"]})
+    not_advised = client.get("/screening/result").text
+    assert "not advised" in not_advised.lower() and 'action="/clearance"' not in not_advised
