@@ -61,7 +61,10 @@ def plain_words(error: dict[str, Any]) -> str:
         "enum": f"must be one of: {context.get('expected', '')}".rstrip(": "),
         "literal_error": f"must be one of: {context.get('expected', '')}".rstrip(": "),
     }.get(kind)
-    return worded or str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    if worded is None and "not a valid email address" in message:
+        worded = "enter an email address like name@example.org"
+    return worded or message
 
 
 def validation_message(exc: HasErrors, skip: Iterable[str] = ()) -> str:
