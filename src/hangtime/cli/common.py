@@ -104,6 +104,13 @@ def open_database() -> Database:
         fail(f"cannot open the database: {exc}")
 
 
+def parse_date(text: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"{what} date '{text}' is not a date in the form YYYY-MM-DD, e.g. 2026-11-23")
+
+
 def acting_for() -> str:
     """Whom a terminal command acts for, passed explicitly to every use case: the one local person."""
     return repo.LOCAL_OWNER

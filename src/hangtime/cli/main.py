@@ -27,6 +27,7 @@ from hangtime.cli.common import (
     evidence,
     fail,
     friendly_errors,
+    parse_date,
     read_structured_file,
     settings,
     today,
@@ -179,13 +180,6 @@ def start_command() -> None:
             out = Path("plan.ics")
             out.write_bytes(plan_calendar(plan))
             console.print(f"Saved {out.resolve()}: import it into your calendar app.")
-
-
-def parse_date(text: str, what: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        fail(f"{what} date '{text}' is not a date in the form YYYY-MM-DD")
 
 
 @plan_app.command("create")
@@ -441,10 +435,7 @@ def diary_command(
     from hangtime.core.outcomes import DiaryEntry
 
     with friendly_errors():
-        try:
-            day = dt.date.fromisoformat(date) if date else today()
-        except ValueError:
-            fail(f"'{date}' is not a date: write it as YYYY-MM-DD, e.g. 2026-11-23")
+        day = parse_date(date, "the diary") if date else today()
         entry = DiaryEntry.model_validate({"date": day, "pain": pain})
         with database() as db:
             services.record_diary(db, entry, today(), owner_handle=acting_for())

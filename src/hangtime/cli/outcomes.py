@@ -11,7 +11,17 @@ import typer
 from rich.table import Table
 
 from hangtime.app import services
-from hangtime.cli.common import acting_for, app, console, database, evidence, fail, friendly_errors, today
+from hangtime.cli.common import (
+    acting_for,
+    app,
+    console,
+    database,
+    evidence,
+    fail,
+    friendly_errors,
+    parse_date,
+    today,
+)
 from hangtime.core.outcomes import PGIC_QUESTION, GlobalImpression, PegAnswers
 from hangtime.core.trial import DEFAULT_BLOCK_DAYS, DEFAULT_PAIRS, Arm
 
@@ -22,12 +32,7 @@ app.add_typer(trial_app, name="trial")
 
 
 def _day(text: str | None) -> dt.date:
-    if not text:
-        return today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        fail(f"'{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-11-23")
+    return parse_date(text, "the") if text else today()
 
 
 @app.command("peg")

@@ -9,34 +9,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hangtime.core.planning import SessionLog, Tolerance
+from hangtime.core.planning import SessionLog
 from hangtime.store.models import SessionLogChange, SessionLogRecord
-
-
-def _as_log(record: SessionLogRecord) -> SessionLog:
-    return SessionLog(
-        date=record.session_date,
-        completed=record.completed,
-        pain_before=record.pain_before,
-        pain_after=record.pain_after,
-        tolerance=Tolerance(record.tolerance) if record.tolerance else None,
-        symptoms=tuple(record.symptoms),
-        angle_deg=record.angle_deg,
-        inverted_s=record.inverted_s,
-        outside_prescription=record.outside_prescription,
-    )
+from hangtime.store.repo import log_from_row
 
 
 def own_log(uow: Session, owner: int, log_id: int) -> SessionLog | None:
     """The log, if it is this owner's (another person's log id reads as not found)."""
     record = uow.get(SessionLogRecord, log_id)
-    return _as_log(record) if record is not None and record.owner_id == owner else None
+    return log_from_row(record) if record is not None and record.owner_id == owner else None
 
 
 def edit_log(uow: Session, owner: int, log_id: int, edited: SessionLog, reason: str) -> None:
     record = uow.get(SessionLogRecord, log_id)
     assert record is not None and record.owner_id == owner
-    before = _as_log(record).model_dump(mode="json")
+    before = log_from_row(record).model_dump(mode="json")
     record.completed = edited.completed
     record.pain_before, record.pain_after = edited.pain_before, edited.pain_after
     record.tolerance = edited.tolerance.value if edited.tolerance else None
@@ -48,7 +35,7 @@ def edit_log(uow: Session, owner: int, log_id: int, edited: SessionLog, reason: 
             action="edited",
             reason=reason,
             before=before,
-            after=_as_log(record).model_dump(mode="json"),
+            after=log_from_row(record).model_dump(mode="json"),
         )
     )
     uow.flush()
@@ -57,7 +44,7 @@ def edit_log(uow: Session, owner: int, log_id: int, edited: SessionLog, reason: 
 def delete_log(uow: Session, owner: int, log_id: int, reason: str) -> None:
     record = uow.get(SessionLogRecord, log_id)
     assert record is not None and record.owner_id == owner
-    before = _as_log(record).model_dump(mode="json")
+    before = log_from_row(record).model_dump(mode="json")
     uow.add(SessionLogChange(owner_id=owner, log_id=log_id, action="deleted", reason=reason, before=before))
     uow.delete(record)
     uow.flush()

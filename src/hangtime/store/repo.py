@@ -240,22 +240,23 @@ def _log_columns(query: Select[Any]) -> Select[Any]:
     )
 
 
-def _to_logs(rows: Iterable[Row[Any]]) -> list[SessionLog]:
+def log_from_row(r: Row[Any] | SessionLogRecord) -> SessionLog:
     # Rows were validated when they were written: construct without validating them again.
-    return [
-        SessionLog.model_construct(
-            date=r.session_date,
-            completed=r.completed,
-            pain_before=r.pain_before,
-            pain_after=r.pain_after,
-            tolerance=Tolerance(r.tolerance) if r.tolerance else None,
-            symptoms=tuple(r.symptoms),
-            angle_deg=r.angle_deg,
-            inverted_s=r.inverted_s,
-            outside_prescription=r.outside_prescription,
-        )
-        for r in rows
-    ]
+    return SessionLog.model_construct(
+        date=r.session_date,
+        completed=r.completed,
+        pain_before=r.pain_before,
+        pain_after=r.pain_after,
+        tolerance=Tolerance(r.tolerance) if r.tolerance else None,
+        symptoms=tuple(r.symptoms),
+        angle_deg=r.angle_deg,
+        inverted_s=r.inverted_s,
+        outside_prescription=r.outside_prescription,
+    )
+
+
+def _to_logs(rows: Iterable[Row[Any]]) -> list[SessionLog]:
+    return [log_from_row(r) for r in rows]
 
 
 def session_logs(
