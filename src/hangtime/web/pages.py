@@ -501,6 +501,7 @@ def pages_router(ctx: WebContext) -> APIRouter:
             "pain": summary.pain,
             "mic": PAIN_MIC_POINTS,
             "changes": services.session_log_changes(db, owner_handle=actor),
+            "guided": services.guided_session_list(db, owner_handle=actor),
             "symptoms": list(evidence.symptoms.values()),
             "log_error": error,
             "typed": typed or {"date": today().isoformat(), "completed": True, "symptoms": []},

@@ -131,6 +131,13 @@ def export_own_data(db: Database, *, owner_handle: str) -> dict[str, list[dict[s
         return clinic_store.owner_rows(uow, repo.owner_id(uow, owner_handle))
 
 
+def guided_session_list(db: Database, limit: int = 20, *, owner_handle: str) -> list[GuidedSession]:
+    """The person's newest guided sessions with how each ended, its symptoms and buddy alerts."""
+    with db.unit_of_work() as uow:
+        owner = repo.owner_id(uow, owner_handle)
+    return owner_guided_sessions(db, owner, limit)
+
+
 @dataclass(frozen=True)
 class OutcomeMeasures:
     """What an export carries besides the sessions: the diary, PEG scores and impressions of change."""
