@@ -170,3 +170,13 @@ def test_no_dead_ends_a_wrong_clearer_is_told_who_can_clear_and_not_advised_has_
     client.post("/screening", data={"conditions": ["glaucoma"]})
     not_advised = client.get("/screening/result").text
     assert "not advised" in not_advised.lower() and 'action="/clearance"' not in not_advised
+
+
+def test_the_session_announces_cues_politely_but_not_the_countdown(client: TestClient) -> None:
+    ready_to_log(client)
+    page = client.get("/session").text
+    assert '<div id="cue" aria-live="polite"></div>' in page
+    countdown = page.split('id="countdown"')[1].split(">")[0]
+    assert "aria-live" not in countdown
+    status = page.split('<div id="status">')[1].split('<div id="countdown"')[0]
+    assert "aria-live" not in status.replace('role="alert"', "")  # only the banner's alerts, never the ticking
