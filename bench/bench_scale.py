@@ -70,10 +70,14 @@ def free_port() -> int:
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """The server's resident memory: the process and, with several workers, its worker processes."""
+    total = 0.0
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for each in [pid, *(int(c) for c in children.read_text().split())] if children.exists() else [pid]:
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
 def prepare(url: str, patients: int, sessions: int) -> tuple[list[str], str]:
@@ -167,10 +171,11 @@ async def run_scenarios(base: str, emails: list[str], clinician: str, seconds: f
         }
 
 
-def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
+def serve(url: str, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**os.environ, "HANGTIME_DATABASE_URL": url, "HANGTIME_MODE": "clinic", "HANGTIME_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen([str(HANGTIME), "serve", "--clinic", "--port", str(port)], env=env)
+    command = [str(HANGTIME), "serve", "--clinic", "--port", str(port), "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -183,7 +188,7 @@ def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the server did not start")
 
 
-def measure(kind: str, patients: int, sessions: int, seconds: float) -> dict[str, object]:
+def measure(kind: str, patients: int, sessions: int, seconds: float, workers: int = 1) -> dict[str, object]:
     print(f"{kind}: seeding {patients} patients, {sessions} sessions", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         if kind == "sqlite":
@@ -196,7 +201,7 @@ def measure(kind: str, patients: int, sessions: int, seconds: float) -> dict[str
             admin.dispose()
             url = f"{PG_URL}?options=-csearch_path%3D{schema}"
         emails, clinician = prepare(url, patients, sessions)
-        process, base = serve(url)
+        process, base = serve(url, workers if kind == "postgresql" else 1)
         try:
             figures = asyncio.run(run_scenarios(base, emails, clinician, seconds, process.pid))
         finally:
@@ -207,7 +212,8 @@ def measure(kind: str, patients: int, sessions: int, seconds: float) -> dict[str
                 with admin.engine.begin() as connection:
                     connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
                 admin.dispose()
-    return {"database": kind, "patients": patients, "sessions": sessions, **figures}
+    used = workers if kind == "postgresql" else 1
+    return {"database": kind, "workers": used, "patients": patients, "sessions": sessions, **figures}
 
 
 def main() -> None:
@@ -216,12 +222,16 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--workers", type=int, default=1, help="server workers on PostgreSQL (SQLite runs one)")
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    report = [measure(kind, args.patients, args.sessions, args.seconds) for kind in kinds]
+    report = [measure(kind, args.patients, args.sessions, args.seconds, args.workers) for kind in kinds]
     print(json.dumps(report, indent=2))
     for run in report:
-        print(f"\n{run['database']}: RSS idle {run['rss_idle_mb']} MB, after the scenarios {run['rss_after_mb']} MB")
+        print(
+            f"\n{run['database']} ({run['workers']} worker(s)): RSS idle {run['rss_idle_mb']} MB,"
+            f" after the scenarios {run['rss_after_mb']} MB"
+        )
         print("| scenario | rate/s | ok/sent | errors | p50 ms | p95 ms | p99 ms |")
         print("|---|---|---|---|---|---|---|")
         for row in run["results"]:  # type: ignore[attr-defined]

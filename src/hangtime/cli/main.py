@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -351,7 +352,9 @@ def serve_command(
     clinic: Annotated[
         bool, typer.Option("--clinic", help="Clinic mode: accounts, roles, audit log (also HANGTIME_MODE=clinic).")
     ] = False,
-    workers: Annotated[int, typer.Option(help="Server processes (one, until live sessions move between them).")] = 1,
+    workers: Annotated[
+        int, typer.Option(help="Server processes (PostgreSQL only: a live session moves to another if its own dies).")
+    ] = 1,
 ) -> None:
     """Start the web app (embedded SQLite unless HANGTIME_DATABASE_URL says otherwise)."""
     import uvicorn
@@ -366,14 +369,8 @@ def serve_command(
         chosen = settings()
         if workers < 1:
             fail("--workers must be 1 or more")
-        if workers > 1:
-            if chosen.resolved_database_url().startswith("sqlite"):
-                fail("SQLite has one writer at a time, so the server runs one worker on it: use PostgreSQL for more")
-            fail(
-                "a live session belongs to the worker that runs it, and is not yet handed to another worker when "
-                "the page reconnects there or its worker dies: a person on the table could lose their session, so "
-                "the server runs one worker for now"
-            )
+        if workers > 1 and chosen.resolved_database_url().startswith("sqlite"):
+            fail("SQLite has one writer at a time, so the server runs one worker on it: use PostgreSQL for more")
         if chosen.mode != "clinic" and not is_loopback(host):
             fail(
                 f"without accounts the web app serves one person's health data to anyone who can reach it, so it "
@@ -387,7 +384,22 @@ def serve_command(
             fail(f"cannot start: {exc}")
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         console.print(f"Hangtime is running at [bold]http://{shown}:{port}[/]  (Ctrl+C to stop)")
-        uvicorn.run(web_app, host=host, port=port, log_level="warning")
+        if workers == 1:
+            uvicorn.run(web_app, host=host, port=port, log_level="warning")
+            return
+        # Each worker process builds its own app from the environment: the command's choices go there first.
+        os.environ["HANGTIME_DATABASE_URL"] = chosen.resolved_database_url()
+        os.environ["HANGTIME_MODE"] = chosen.mode
+        os.environ["HANGTIME_DEMO"] = "true" if chosen.demo else "false"
+        console.print(f"{workers} workers on PostgreSQL: a live session moves to another worker if its own dies.")
+        uvicorn.run(
+            "hangtime.web.app:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="warning",
+        )
 
 
 def is_loopback(host: str) -> bool:

@@ -32,6 +32,22 @@ class RealClock:
         return engine_seconds / self.speed
 
 
+class ResumedClock(RealClock):
+    """The clock of a session taken over from a worker that died: pinned to the journal's times while its events
+    are replayed, then running on from the session's own start, so every deadline keeps its time."""
+
+    def __init__(self, speed: float, elapsed_real_s: float) -> None:
+        super().__init__(speed)
+        self._start = time.monotonic() - elapsed_real_s
+        self._pinned: float | None = None
+
+    def pin(self, t: float | None) -> None:
+        self._pinned = t
+
+    def now(self) -> float:
+        return self._pinned if self._pinned is not None else super().now()
+
+
 class CommandSink(Protocol):
     def handle(self, command: Command) -> None: ...
 

@@ -26,13 +26,21 @@ class Journal:
 
     @classmethod
     def start(
-        cls, db: Database, owner: int, plan_id: int | None, config: SessionConfig, extra: dict[str, Any]
+        cls,
+        db: Database,
+        owner: int,
+        plan_id: int | None,
+        config: SessionConfig,
+        extra: dict[str, Any],
+        status: str = "running",
     ) -> Journal:
+        """The session's record; `status="starting"` keeps other workers from taking it over until its own worker
+        holds its lease and calls `running()`."""
         with db.unit_of_work() as uow:
             record = SessionRecord(
                 owner_id=owner,
                 plan_id=plan_id,
-                status="running",
+                status=status,
                 config={**asdict(config), **extra},
                 started_at=dt.datetime.now(dt.UTC),
                 held_s=None,
@@ -55,6 +63,10 @@ class Journal:
 
     def note(self, t: float, name: str, payload: dict[str, Any]) -> None:
         self._write(t, "note", name, payload)
+
+    def running(self) -> None:
+        with self.db.unit_of_work() as uow:
+            uow.execute(update(SessionRecord).where(SessionRecord.id == self.session_id).values(status="running"))
 
     def finish(self, status: str, end_reason: str | None, held_s: float) -> None:
         with self.db.unit_of_work() as uow:

@@ -59,18 +59,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     evidence = load_evidence()
     db = Database(config.resolved_database_url())
     config.check_table_for_demonstration(config.table)
-    live = LiveSessions(db, evidence, config.session_speed, config.smtp(), config.table, demo=config.demo)
+    live = LiveSessions(
+        db,
+        evidence,
+        config.session_speed,
+        config.smtp(),
+        config.table,
+        demo=config.demo,
+        database_url=config.resolved_database_url(),
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # A web session still 'running' belongs to a server that is gone: the person is told, and surveyed.
-        mark_interrupted(db, via="web")
+        watcher = None
+        if live.database_url is None:
+            # A web session still 'running' belongs to a server that is gone: the person is told, and surveyed.
+            mark_interrupted(db, via="web")
+        else:  # PostgreSQL: a running session whose worker is gone is taken over from its journal instead
+            watcher = asyncio.create_task(live.watch())
         outbox = None
         if config.mode == "clinic" and config.alert_emails:
             outbox = asyncio.create_task(email_alerts_forever(db, config))
         yield
-        if outbox is not None:
-            await cancel_and_wait(outbox)
+        for task in (outbox, watcher):
+            if task is not None:
+                await cancel_and_wait(task)
         await live.close()
         db.dispose()
 
@@ -179,3 +192,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     app.state.evidence = evidence
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app as each of several worker processes builds it (`hangtime serve --workers N`): settings from the
+    environment, which the command filled in."""
+    return create_app(load_settings())

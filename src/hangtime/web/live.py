@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hangtime.app import services
 from hangtime.app.live_session import SessionLifecycle
-from hangtime.app.services import SessionSetup, pause_message
+from hangtime.app.services import ServiceError, SessionSetup, pause_message
 from hangtime.core.evidence import Evidence
 from hangtime.core.planning import Tolerance
 from hangtime.core.session import cues
@@ -40,10 +43,14 @@ from hangtime.notify.buddy import SmtpSettings
 from hangtime.runtime.runner import SessionRunner
 from hangtime.store import Database
 from hangtime.store.journal import Journal
+from hangtime.store.leases import Lease, Listener, inbox, outbox, try_lease
 
 Send = Callable[[dict[str, Any]], Any]
 
 ALARM_TEXT = cues.ALARM_ON_SCREEN
+# A page attached through another worker says so every RELAY_HEARTBEAT_S; unheard for this long, it is gone.
+RELAY_HEARTBEAT_S = 2.0
+RELAY_TIMEOUT_S = 6.0
 
 
 @dataclass
@@ -59,6 +66,10 @@ class LiveSession:
     # What a reopened tab must show again: the last spoken cue and whether the buddy was alerted.
     last_cue: str = ""
     buddy_alerts: int = 0
+    # On PostgreSQL: this worker's hold on the session, pages attached through other workers, and their inbox.
+    lease: Lease | None = None
+    remote_pages: dict[str, float] = field(default_factory=dict)  # relay id -> when last heard (monotonic)
+    inbox_task: asyncio.Task[None] | None = None
 
     @property
     def engine(self) -> SessionEngine:
@@ -96,11 +107,23 @@ class LiveSession:
             "demo": self.demo,
             "spotter_required": engine.config.spotter_required,
             "end_reason": engine.end_reason.value if engine.end_reason else None,
+            "worker": os.getpid(),
         }
 
     def broadcast(self, message: dict[str, Any]) -> None:
         for queue in self.listeners:
             queue.put_nowait(message)
+        if self.lease is not None and self.remote_pages:  # pages attached through other workers
+            self.lease.notify(outbox(self.journal.session_id), message)
+
+    @property
+    def attached(self) -> bool:
+        """A page is attached here, or through another worker heard from within RELAY_TIMEOUT_S."""
+        now = time.monotonic()
+        for relay, seen in list(self.remote_pages.items()):
+            if now - seen > RELAY_TIMEOUT_S:
+                del self.remote_pages[relay]
+        return bool(self.listeners) or bool(self.remote_pages)
 
 
 class Broadcaster:
@@ -129,8 +152,11 @@ class LiveSessions:
         table_url: str | None = None,
         *,
         demo: bool = False,
+        database_url: str | None = None,
     ) -> None:
         self.table_url = table_url
+        # PostgreSQL: sessions are leased to the worker that runs them, taken over when it dies, relayed otherwise.
+        self.database_url = database_url if database_url and database_url.startswith("postgresql") else None
         self.demo = demo
         self.db = db
         self.evidence = evidence
@@ -144,18 +170,115 @@ class LiveSessions:
 
     async def start(self, setup: SessionSetup, items: tuple[str, ...], pain_before: int | None) -> LiveSession:
         broadcaster = Broadcaster()
+        leased = self.database_url is not None
         lifecycle = SessionLifecycle.begin(
-            self.db, self.evidence, setup, [broadcaster], speed=self.speed, smtp=self.smtp, demo=self.demo, via="web"
+            self.db,
+            self.evidence,
+            setup,
+            [broadcaster],
+            speed=self.speed,
+            smtp=self.smtp,
+            demo=self.demo,
+            via="web",
+            status="starting" if leased else "running",
         )
+        if self.database_url is not None:  # held before any other worker may see the session as running
+            lease = try_lease(self.database_url, lifecycle.journal.session_id)
+            lifecycle.journal.running()
         live = LiveSession(lifecycle, pain_before=pain_before, demo=self.demo)
         broadcaster.live = live
         lifecycle.runner.on_step = lambda: live.broadcast(live.snapshot())
         self.sessions[setup.owner] = live
+        if leased:
+            live.lease = lease
         if lifecycle.start(items, pain_before):
-            live.task = asyncio.get_running_loop().create_task(lifecycle.run(self.table_url))
+            if leased:
+                self._serve_inbox(live)
+            live.task = asyncio.get_running_loop().create_task(self._run(live, self.table_url))
         else:
             live.finished = True  # the checklist was refused; nothing started
+            if live.lease is not None:
+                live.lease.release()
+                live.lease = None
         return live
+
+    async def _run(self, live: LiveSession, table_url: str | None) -> None:
+        await live.lifecycle.run(table_url)
+
+    # -- several workers on PostgreSQL ----------------------------------------------------------------------------
+
+    def take_over(self, session_id: int) -> LiveSession | None:
+        """Run a session whose worker died (its lease is free), rebuilt from its journal; None if a live worker
+        holds it or it is no longer running."""
+        if self.database_url is None:
+            return None
+        lease = try_lease(self.database_url, session_id)
+        if lease is None:
+            return None
+        broadcaster = Broadcaster()
+        try:
+            lifecycle = SessionLifecycle.resume(
+                self.db, self.evidence, session_id, [broadcaster], smtp=self.smtp, demo=self.demo
+            )
+        except ServiceError:
+            lease.release()
+            return None
+        live = LiveSession(lifecycle, pain_before=lifecycle.engine.pain_before, demo=self.demo, lease=lease)
+        broadcaster.live = live
+        lifecycle.runner.on_step = lambda: live.broadcast(live.snapshot())
+        self.sessions[lifecycle.setup.owner] = live
+        self._serve_inbox(live)
+        # A taken-over session runs without the motorized table: that table's own watchdog has returned it home.
+        live.task = asyncio.get_running_loop().create_task(self._run(live, None))
+        if not live.attached and live.engine.phase in ON_TABLE:
+            live.runner.post(ConnectionLost())  # nobody is attached yet: the missed check-ins escalate as they would
+        return live
+
+    async def watch(self, every_s: float = 1.0) -> None:
+        """Take over, within a second or so, any running web session whose worker has died."""
+        while True:
+            await asyncio.sleep(every_s)
+            for running in services.running_web_sessions(self.db):
+                mine = self.sessions.get(running.owner)
+                if mine is not None and mine.journal.session_id == running.id:
+                    continue
+                self.take_over(running.id)
+
+    def running_elsewhere(self, owner: int) -> int | None:
+        """The id of this person's session run by another worker (PostgreSQL), if any."""
+        if self.database_url is None:
+            return None
+        for running in services.running_web_sessions(self.db):
+            if running.owner == owner:
+                return running.id
+        return None
+
+    def _serve_inbox(self, live: LiveSession) -> None:
+        assert self.database_url is not None
+        listener = Listener(self.database_url, inbox(live.journal.session_id))
+
+        async def serve() -> None:
+            await listener.open()
+            try:
+                async for message in listener.messages():
+                    kind = message.get("type")
+                    relay = str(message.get("relay", ""))
+                    if kind == "attach":  # also the relay's heartbeat
+                        new = relay not in live.remote_pages
+                        live.remote_pages[relay] = time.monotonic()
+                        if new:
+                            live.broadcast(live.snapshot())
+                    elif kind == "detach":
+                        live.remote_pages.pop(relay, None)
+                        self._lost_if_alone(live)
+                    else:
+                        error = self.post(live, message)
+                        if error and live.lease is not None:
+                            live.lease.notify(outbox(live.journal.session_id), {"type": "error", "detail": error})
+            finally:
+                await listener.close()
+
+        live.inbox_task = asyncio.get_running_loop().create_task(serve())
 
     def post(self, live: LiveSession, message: dict[str, Any]) -> str | None:
         """Turn a page message into an engine event; returns an error text for a bad message."""
@@ -211,15 +334,24 @@ class LiveSessions:
                 "pause": pause_message(pause) if pause is not None else None,
             }
         )
+        if live.lease is not None:  # the session is over: no worker needs to take it over
+            live.lease.release()
+            live.lease = None
         return None
 
     def detach(self, live: LiveSession, queue: asyncio.Queue[dict[str, Any]]) -> None:
         with contextlib.suppress(ValueError):
             live.listeners.remove(queue)
-        if not live.listeners and not live.finished and live.engine.phase in ON_TABLE:
+        self._lost_if_alone(live)
+
+    def _lost_if_alone(self, live: LiveSession) -> None:
+        if not live.attached and not live.finished and live.engine.phase in ON_TABLE:
             live.runner.post(ConnectionLost())
 
     async def close(self) -> None:
         for live in self.sessions.values():
-            if live.task is not None:
-                await cancel_and_wait(live.task)
+            for task in (live.task, live.inbox_task):
+                if task is not None:
+                    await cancel_and_wait(task)
+            if live.lease is not None:
+                live.lease.release()

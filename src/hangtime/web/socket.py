@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -11,7 +13,9 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from hangtime.app import services
 from hangtime.app.services import ServiceError
 from hangtime.store import repo
+from hangtime.store.leases import Listener, inbox, notify, outbox
 from hangtime.web.context import Actor, WebContext
+from hangtime.web.live import RELAY_HEARTBEAT_S
 from hangtime.web.security import same_origin
 
 
@@ -31,6 +35,11 @@ def session_socket_router(ctx: WebContext) -> APIRouter:
         with db.unit_of_work() as uow:
             owner = repo.owner_id(uow, actor)
         current = live.current(owner)
+        if current is None and (elsewhere := live.running_elsewhere(owner)) is not None:
+            current = live.take_over(elsewhere)  # its worker died: this one runs it now
+            if current is None:  # another worker runs it: relay this page to it
+                await relay(socket, owner, elsewhere)
+                return
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         if current is not None:
             current.listeners.append(queue)
@@ -89,5 +98,49 @@ def session_socket_router(ctx: WebContext) -> APIRouter:
             sender.cancel()
             if current is not None:
                 live.detach(current, queue)
+
+    async def relay(socket: WebSocket, owner: int, session_id: int) -> None:
+        """The page's messages to the worker running its session, and that worker's messages back (LISTEN/NOTIFY),
+        with a heartbeat; when this worker has taken the session over meanwhile, the page is asked to reconnect."""
+        assert live.database_url is not None
+        url = live.database_url
+        relay_id = uuid.uuid4().hex
+        listener = await Listener(url, outbox(session_id)).open()
+        await socket.send_json({"type": "relayed", "worker": os.getpid()})
+        notify(url, inbox(session_id), {"type": "attach", "relay": relay_id})
+
+        async def pump() -> None:
+            messages = listener.messages()
+            while True:
+                try:
+                    message = await asyncio.wait_for(anext(messages), RELAY_HEARTBEAT_S)
+                except TimeoutError:
+                    if live.current(owner) is not None:  # taken over here: attach directly instead
+                        await socket.close(code=1012, reason="reconnect")
+                        return
+                    notify(url, inbox(session_id), {"type": "attach", "relay": relay_id})
+                    continue
+                await socket.send_json(message)
+
+        sender = asyncio.create_task(pump())
+        try:
+            while True:
+                try:
+                    message = json.loads(await socket.receive_text())
+                except json.JSONDecodeError:
+                    await socket.send_json({"type": "error", "detail": "messages must be JSON"})
+                    continue
+                if not isinstance(message, dict):
+                    await socket.send_json({"type": "error", "detail": "messages must be JSON objects"})
+                elif message.get("type") == "start":
+                    await socket.send_json({"type": "error", "detail": "a session is already running"})
+                else:
+                    notify(url, inbox(session_id), message)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            sender.cancel()
+            notify(url, inbox(session_id), {"type": "detach", "relay": relay_id})
+            await listener.close()
 
     return router

@@ -65,7 +65,15 @@ from hangtime.app.services.reports import (
     stream_session_logs,
 )
 from hangtime.app.services.screening import latest_screening, record_clearance, screen_and_save
-from hangtime.app.services.sessions import SessionSetup, finish_session, prepare_session, session_config, sessions_count
+from hangtime.app.services.sessions import (
+    RunningSession,
+    SessionSetup,
+    finish_session,
+    prepare_session,
+    running_web_sessions,
+    session_config,
+    sessions_count,
+)
 
 __all__ = [
     "DEMONSTRATION",
@@ -79,6 +87,7 @@ __all__ = [
     "OutcomeSeries",
     "OutcomesDue",
     "ReportData",
+    "RunningSession",
     "ServiceError",
     "SessionSetup",
     "TrialView",
@@ -116,6 +125,7 @@ __all__ = [
     "report_data",
     "review_plan",
     "running_trial_blocks",
+    "running_web_sessions",
     "save_buddy",
     "screen_and_save",
     "send_test_alert",

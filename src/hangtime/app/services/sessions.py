@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -154,3 +155,40 @@ def finish_session(
         alert_for_session_end(uow, setup.owner, setup.today, engine.end_reason.value if engine.end_reason else None)
     journal.finish("done", engine.end_reason.value if engine.end_reason else None, engine.held_s)
     return log, pause
+
+
+@dataclass(frozen=True)
+class RunningSession:
+    id: int
+    owner: int
+    started_at: dt.datetime
+
+
+def running_web_sessions(db: Database, within: dt.timedelta = dt.timedelta(hours=2)) -> list[RunningSession]:
+    """Web sessions still running (by their records), started within `within`: the ones a worker may take over."""
+    since = dt.datetime.now(dt.UTC) - within
+    with db.unit_of_work() as uow:
+        rows = uow.execute(
+            select(SessionRecord.id, SessionRecord.owner_id, SessionRecord.started_at, SessionRecord.config).where(
+                SessionRecord.status == "running", SessionRecord.started_at >= since
+            )
+        )
+        return [RunningSession(r.id, r.owner_id, r.started_at) for r in rows if r.config.get("via") == "web"]
+
+
+def resume_setup(db: Database, evidence: Evidence, session_id: int) -> SessionSetup:
+    """A running session's setup, rebuilt from its record (to take it over): the configuration it started with,
+    and the plan week and caps of its day."""
+    known = {f.name for f in dataclasses.fields(SessionConfig)}
+    with db.unit_of_work() as uow:
+        record = uow.get(SessionRecord, session_id)
+        if record is None:
+            raise ServiceError(f"no session {session_id}")
+        config = SessionConfig(**{k: v for k, v in record.config.items() if k in known})
+        day = record.started_at.astimezone().date()
+        saved = repo.current_plan(uow, record.owner_id)
+        screening = repo.latest_screening(uow, record.owner_id)
+        week = saved.plan.week_on(day) if saved is not None else None
+        if saved is None or week is None or screening is None:
+            raise ServiceError(f"session {session_id} has no plan week to resume in")
+        return SessionSetup(day, record.owner_id, saved.id, week, screening.result.caps, config)
