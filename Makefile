@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint bench bench-scale clean browser screenshots mutation
+.PHONY: run test lint bench bench-scale bench-wger clean browser screenshots mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench: $(STAMP_TEST)
 # local server), open-loop at fixed rates; a few minutes.
 bench-scale: $(STAMP_TEST)
 	$(BIN)/python bench/bench_scale.py
+
+# Beside wger (installed from PyPI into .bench-wger/, untracked): one worker each, 100,000 logs of one person.
+bench-wger: $(STAMP_TEST)
+	$(BIN)/python bench/bench_wger.py
 
 # Mutation testing of the safety core (session engine and screening) against its fast unit tests; see the README.
 mutation: $(STAMP_TEST)

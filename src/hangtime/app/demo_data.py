@@ -262,7 +262,7 @@ def seed(
         bulk.load(
             connection,
             tables["plans"],
-            ["id", "owner_id", "screening_id", "status", "data", "created_at"],
+            ["id", "owner_id", "screening_id", "status", "data", "start_date", "end_date", "created_at"],
             (
                 {
                     "id": plan_of[oid],
@@ -270,6 +270,8 @@ def seed(
                     "screening_id": screening_of[oid],
                     "status": "active",
                     "data": plan.as_dict(),
+                    "start_date": plan.start_date,
+                    "end_date": plan.end_date,
                     "created_at": now,
                 }
                 for oid in patient_owners

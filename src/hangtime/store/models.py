@@ -75,6 +75,9 @@ class PlanRecord(Base):
     screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="RESTRICT"))
     status: Mapped[str] = mapped_column(String(20), default="active")
     data: Mapped[dict[str, Any]]
+    # Copied out of `data` so that a dashboard of many patients reads two dates, not every plan document.
+    start_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
