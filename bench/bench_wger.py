@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import statistics
@@ -194,8 +195,13 @@ def main() -> None:
             async def our_list(c: httpx.AsyncClient, _: int) -> httpx.Response:
                 return await c.get(ours + "/api/history?limit=20")
 
+            first_day = dt.date(1950, 1, 1)
+
             async def our_log(c: httpx.AsyncClient, n: int) -> httpx.Response:
-                return await c.post(ours + "/api/log", json={"date": today, "pain_before": n % 11, "completed": False})
+                # One log a day, on days before the seeded history: the caps allow at most 2 sessions a day, and the
+                # seeded person already has more than that on every recent day (wger has no such limit).
+                day = (first_day + dt.timedelta(days=n % 1_000_000 + n // 1_000_000 * 1000)).isoformat()
+                return await c.post(ours + "/api/log", json={"date": day, "pain_before": n % 11, "completed": False})
 
             async def scenarios() -> list[dict[str, object]]:
                 found = []
