@@ -68,26 +68,30 @@ def webhook() -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture
-def two_workers(postgres_url: str, evidence: Evidence, webhook: str, tmp_path: Path) -> Iterator[str]:
+def seed(postgres_url: str, evidence: Evidence, webhook: str) -> None:
     db = Database(postgres_url)
     cleared = Answers.model_validate({"age": 45, "height_cm": 178, "weight_kg": 82})
     services.make_plan(db, evidence, Preferences(start_date=TODAY), TODAY, cleared, owner_handle="local")
     services.save_buddy(db, BuddyContact(kind="webhook", url=webhook, name="Alex"), "Sam", owner_handle="local")
     db.dispose()
+
+
+@contextlib.contextmanager
+def server(postgres_url: str, data: Path, workers: int) -> Iterator[str]:
+    """`hangtime serve` as a real process on PostgreSQL, until the block ends."""
     port = free_port()
     env = {
         **os.environ,
         "HANGTIME_DATABASE_URL": postgres_url,
-        "HANGTIME_DATA_DIR": str(tmp_path / "data"),
+        "HANGTIME_DATA_DIR": str(data),
         "HANGTIME_TODAY": TODAY.isoformat(),
         "HANGTIME_SESSION_SPEED": str(SPEED),
     }
-    server = subprocess.Popen(
-        [str(HANGTIME), "serve", "--workers", "2", "--port", str(port), "--demo"],
+    process = subprocess.Popen(
+        [str(HANGTIME), "serve", "--workers", str(workers), "--port", str(port), "--demo"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / "server.err", "w"),  # noqa: SIM115
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     address = f"127.0.0.1:{port}"
@@ -99,16 +103,35 @@ def two_workers(postgres_url: str, evidence: Evidence, webhook: str, tmp_path: P
         except httpx.HTTPError:
             time.sleep(0.2)
     else:
-        server.kill()
-        pytest.fail(f"the server did not start: {server.stderr.read().decode() if server.stderr else ''}")
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("the server did not start")
     try:
         yield address
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        os.killpg(process.pid, signal.SIGTERM)
         try:
-            server.wait(timeout=15)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def two_workers(postgres_url: str, evidence: Evidence, webhook: str, tmp_path: Path) -> Iterator[str]:
+    seed(postgres_url, evidence, webhook)
+    with server(postgres_url, tmp_path / "data", workers=2) as address:
+        yield address
+
+
+@pytest.fixture
+def two_servers(postgres_url: str, evidence: Evidence, webhook: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """Two server processes on one database: which one a page reaches is then the test's choice (with one process
+    of two workers, the kernel chooses, and under load it may send every connection to the same one)."""
+    seed(postgres_url, evidence, webhook)
+    with (
+        server(postgres_url, tmp_path / "a", workers=1) as first,
+        server(postgres_url, tmp_path / "b", workers=1) as second,
+    ):
+        yield first, second
 
 
 def next_state(socket_: ClientConnection, timeout: float = 10) -> dict[str, Any]:
@@ -177,21 +200,17 @@ def test_a_killed_workers_session_is_taken_over_and_still_alerts_the_buddy_on_ti
     assert alerted["t"] - missed["t"] == pytest.approx(SessionConfig(angle_deg=20, hold_s=60).buddy_after_s, abs=0.5)
 
 
-def test_a_page_on_another_worker_is_relayed_to_the_session(two_workers: str, postgres_url: str) -> None:
-    page, started = start_session(two_workers)
+def test_a_page_on_another_worker_is_relayed_to_the_session(two_servers: tuple[str, str], postgres_url: str) -> None:
+    running, other = two_servers
+    page, started = start_session(running)
     session_id, owner = started["session_id"], started["worker"]
-    relayed = None
-    for _ in range(40):  # connections go to either worker: keep one that landed on the other
-        other = connect(f"ws://{two_workers}/ws/session")
-        first = json.loads(other.recv(timeout=5))
-        if first["type"] == "relayed":
-            relayed = other
-            break
-        other.close()
-    assert relayed is not None, "no connection reached the other worker"
+    relayed = connect(f"ws://{other}/ws/session")
+    first = json.loads(relayed.recv(timeout=5))
+    assert first["type"] == "relayed" and first["worker"] != owner
     state = next_state(relayed)
     assert state["session_id"] == session_id and state["worker"] == owner  # the running worker's own state
     relayed.send(json.dumps({"type": "confirm"}))  # "I'm there", pressed on the relayed page
+    names: list[str] = []
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         names = [row["name"] for row in journal(postgres_url, session_id)]

@@ -19,6 +19,19 @@ from hangtime.web.live import RELAY_HEARTBEAT_S
 from hangtime.web.security import same_origin
 
 
+async def receive_object(socket: WebSocket) -> dict[str, Any] | None:
+    """The page's next message as a JSON object, or None after telling the page what was wrong with it."""
+    try:
+        message = json.loads(await socket.receive_text())
+    except json.JSONDecodeError:
+        await socket.send_json({"type": "error", "detail": "messages must be JSON"})
+        return None
+    if not isinstance(message, dict):
+        await socket.send_json({"type": "error", "detail": "messages must be JSON objects"})
+        return None
+    return message
+
+
 def session_socket_router(ctx: WebContext) -> APIRouter:
     config, evidence, db, live = ctx.config, ctx.evidence, ctx.db, ctx.live
     today = ctx.today
@@ -54,13 +67,8 @@ def session_socket_router(ctx: WebContext) -> APIRouter:
         sender = asyncio.create_task(pump())
         try:
             while True:
-                try:
-                    message = json.loads(await socket.receive_text())
-                except json.JSONDecodeError:
-                    await socket.send_json({"type": "error", "detail": "messages must be JSON"})
-                    continue
-                if not isinstance(message, dict):
-                    await socket.send_json({"type": "error", "detail": "messages must be JSON objects"})
+                message = await receive_object(socket)
+                if message is None:
                     continue
                 if message.get("type") == "start":
                     if current is not None and not current.finished:
@@ -125,14 +133,10 @@ def session_socket_router(ctx: WebContext) -> APIRouter:
         sender = asyncio.create_task(pump())
         try:
             while True:
-                try:
-                    message = json.loads(await socket.receive_text())
-                except json.JSONDecodeError:
-                    await socket.send_json({"type": "error", "detail": "messages must be JSON"})
+                message = await receive_object(socket)
+                if message is None:
                     continue
-                if not isinstance(message, dict):
-                    await socket.send_json({"type": "error", "detail": "messages must be JSON objects"})
-                elif message.get("type") == "start":
+                if message.get("type") == "start":
                     await socket.send_json({"type": "error", "detail": "a session is already running"})
                 else:
                     notify(url, inbox(session_id), message)
