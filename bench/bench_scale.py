@@ -37,7 +37,9 @@ HERE = Path(__file__).resolve().parent
 HANGTIME = Path(sys.executable).with_name("hangtime")
 PG_URL = os.environ.get("HANGTIME_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PATIENT_PASSWORD = "benchmark patient"
-SIGNED_IN_PATIENTS = 50
+SIGNED_IN_PATIENTS = 150
+# Live sessions held open at once for the memory figure (some seeded patients are paused: they are refused one).
+LIVE_SESSIONS = 100
 
 
 @dataclass
@@ -167,8 +169,42 @@ async def run_scenarios(base: str, emails: list[str], clinician: str, seconds: f
         return {
             "rss_idle_mb": round(idle, 1),
             "rss_after_mb": round(rss_mb(pid), 1),
+            "live_sessions": (live := await live_sessions(base, patients, pid))[0],
+            "rss_live_mb": live[1],
             "results": [r.row() for r in results],
         }
+
+
+async def live_sessions(base: str, patients: list[httpx.Cookies], pid: int) -> tuple[int, float]:
+    """One live session per signed-in patient, all open at once: how many started, and the server's memory then."""
+    from websockets.asyncio.client import connect
+
+    address = base.replace("http://", "ws://") + "/ws/session"
+    items = ["instructions", "straps", "not_after_meal", "screening", "spotter"]
+    sockets = []
+    started = 0
+    refused: dict[str, int] = {}
+    for cookies in patients:
+        if started == LIVE_SESSIONS:
+            break
+        header = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        socket = await connect(address, additional_headers={"Cookie": header, "Origin": base})
+        sockets.append(socket)
+        await socket.recv()  # idle
+        await socket.send(json.dumps({"type": "start", "items": items, "pain_before": 3}))
+        answer = json.loads(await socket.recv())
+        if answer.get("type") == "state":
+            started += 1
+        else:  # a seeded patient whose plan or screening does not allow a session today
+            refused[str(answer.get("detail", answer))[:60]] = refused.get(str(answer.get("detail", answer))[:60], 0) + 1
+    await asyncio.sleep(2)
+    memory = round(rss_mb(pid), 1)
+    if refused:
+        print(f"  live sessions refused: {refused}", flush=True)
+    for socket in sockets:
+        await socket.send(json.dumps({"type": "stop"}))
+        await socket.close()
+    return started, memory
 
 
 def serve(url: str, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
@@ -230,7 +266,8 @@ def main() -> None:
     for run in report:
         print(
             f"\n{run['database']} ({run['workers']} worker(s)): RSS idle {run['rss_idle_mb']} MB,"
-            f" after the scenarios {run['rss_after_mb']} MB"
+            f" after the scenarios {run['rss_after_mb']} MB, with {run['live_sessions']} live sessions"
+            f" {run['rss_live_mb']} MB"
         )
         print("| scenario | rate/s | ok/sent | errors | p50 ms | p95 ms | p99 ms |")
         print("|---|---|---|---|---|---|---|")
