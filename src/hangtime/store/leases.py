@@ -7,8 +7,9 @@ attached to another worker reach the running one through LISTEN/NOTIFY on two ch
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import psycopg
@@ -48,33 +49,90 @@ def outbox(session_id: int) -> str:
 class Lease:
     """Held while this worker runs the session; `release` (or the process's death) frees it."""
 
-    def __init__(self, connection: psycopg.Connection[Any], session_id: int) -> None:
-        self.connection = connection
+    def __init__(self, holder: LeaseHolder, session_id: int) -> None:
+        self.holder = holder
         self.session_id = session_id
 
     def notify(self, channel: str, message: dict[str, Any]) -> None:
         payload = json.dumps(message)
         if len(payload) <= MAX_PAYLOAD:
-            self.connection.execute("SELECT pg_notify(%s, %s)", (channel, payload))
+            self.holder.execute("SELECT pg_notify(%s, %s)", (channel, payload))
 
     def release(self) -> None:
-        if not self.connection.closed:
+        self.holder.release(self.session_id)
+
+
+class LeaseHolder:
+    """One connection per worker holds the locks of all the sessions it runs (a session-level advisory lock lives
+    as long as its connection): the connections used grow with the workers, not with the live sessions."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.connection: psycopg.Connection[Any] | None = None
+
+    def execute(self, query: str, params: tuple[Any, ...]) -> Any:
+        if self.connection is None or self.connection.closed:
+            self.connection = psycopg.connect(conninfo(self.database_url), autocommit=True)
+        return self.connection.execute(query, params).fetchone()
+
+    def try_lease(self, session_id: int) -> Lease | None:
+        """The session's lease if no live worker holds it, else None."""
+        got = self.execute(f"SELECT pg_try_advisory_lock({LEASE_CLASS}, %s)", (session_id,))
+        return Lease(self, session_id) if got is not None and got[0] else None
+
+    def release(self, session_id: int) -> None:
+        if self.connection is not None and not self.connection.closed:
+            self.execute(f"SELECT pg_advisory_unlock({LEASE_CLASS}, %s)", (session_id,))
+
+    def close(self) -> None:
+        if self.connection is not None and not self.connection.closed:
             self.connection.close()
-
-
-def try_lease(database_url: str, session_id: int) -> Lease | None:
-    """The session's lease if no live worker holds it, else None."""
-    connection = psycopg.connect(conninfo(database_url), autocommit=True)
-    got = connection.execute(f"SELECT pg_try_advisory_lock({LEASE_CLASS}, %s)", (session_id,)).fetchone()
-    if got is None or not got[0]:
-        connection.close()
-        return None
-    return Lease(connection, session_id)
 
 
 def notify(database_url: str, channel: str, message: dict[str, Any]) -> None:
     with psycopg.connect(conninfo(database_url), autocommit=True) as connection:
         connection.execute("SELECT pg_notify(%s, %s)", (channel, json.dumps(message)))
+
+
+class Inboxes:
+    """One connection per worker listens to the inboxes of all the sessions it runs, and hands each message to
+    that session's handler. Channels are added and removed between waits of at most `poll_s`."""
+
+    def __init__(self, database_url: str, poll_s: float = 0.25) -> None:
+        self.database_url = database_url
+        self.poll_s = poll_s
+        self.handlers: dict[str, Callable[[dict[str, Any]], None]] = {}
+        self.listening: set[str] = set()
+
+    def subscribe(self, channel: str, handler: Callable[[dict[str, Any]], None]) -> None:
+        self.handlers[channel] = handler
+
+    def unsubscribe(self, channel: str) -> None:
+        self.handlers.pop(channel, None)
+
+    async def serve(self) -> None:
+        connection = await psycopg.AsyncConnection.connect(conninfo(self.database_url), autocommit=True)
+        try:
+            while True:
+                for channel in set(self.handlers) - self.listening:
+                    await connection.execute(f'LISTEN "{channel}"')
+                    self.listening.add(channel)
+                for channel in self.listening - set(self.handlers):
+                    await connection.execute(f'UNLISTEN "{channel}"')
+                    self.listening.discard(channel)
+                if not self.listening:
+                    await asyncio.sleep(self.poll_s)
+                    continue
+                async for note in connection.notifies(timeout=self.poll_s):
+                    handler = self.handlers.get(note.channel)
+                    try:
+                        message = json.loads(note.payload)
+                    except json.JSONDecodeError:
+                        continue
+                    if handler is not None and isinstance(message, dict):
+                        handler(message)
+        finally:
+            await connection.close()
 
 
 class Listener:

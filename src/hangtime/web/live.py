@@ -43,7 +43,7 @@ from hangtime.notify.buddy import SmtpSettings
 from hangtime.runtime.runner import SessionRunner
 from hangtime.store import Database
 from hangtime.store.journal import Journal
-from hangtime.store.leases import Lease, Listener, inbox, outbox, try_lease
+from hangtime.store.leases import Inboxes, Lease, LeaseHolder, inbox, outbox
 
 Send = Callable[[dict[str, Any]], Any]
 
@@ -69,7 +69,6 @@ class LiveSession:
     # On PostgreSQL: this worker's hold on the session, pages attached through other workers, and their inbox.
     lease: Lease | None = None
     remote_pages: dict[str, float] = field(default_factory=dict)  # relay id -> when last heard (monotonic)
-    inbox_task: asyncio.Task[None] | None = None
 
     @property
     def engine(self) -> SessionEngine:
@@ -157,6 +156,9 @@ class LiveSessions:
         self.table_url = table_url
         # PostgreSQL: sessions are leased to the worker that runs them, taken over when it dies, relayed otherwise.
         self.database_url = database_url if database_url and database_url.startswith("postgresql") else None
+        # One connection holds this worker's session locks, one listens to their inboxes (not one per session).
+        self.leases = LeaseHolder(self.database_url) if self.database_url else None
+        self.inboxes = Inboxes(self.database_url) if self.database_url else None
         self.demo = demo
         self.db = db
         self.evidence = evidence
@@ -182,8 +184,8 @@ class LiveSessions:
             via="web",
             status="starting" if leased else "running",
         )
-        if self.database_url is not None:  # held before any other worker may see the session as running
-            lease = try_lease(self.database_url, lifecycle.journal.session_id)
+        if self.leases is not None:  # held before any other worker may see the session as running
+            lease = self.leases.try_lease(lifecycle.journal.session_id)
             lifecycle.journal.running()
         live = LiveSession(lifecycle, pain_before=pain_before, demo=self.demo)
         broadcaster.live = live
@@ -210,9 +212,9 @@ class LiveSessions:
     def take_over(self, session_id: int) -> LiveSession | None:
         """Run a session whose worker died (its lease is free), rebuilt from its journal; None if a live worker
         holds it or it is no longer running."""
-        if self.database_url is None:
+        if self.leases is None:
             return None
-        lease = try_lease(self.database_url, session_id)
+        lease = self.leases.try_lease(session_id)
         if lease is None:
             return None
         broadcaster = Broadcaster()
@@ -235,7 +237,16 @@ class LiveSessions:
         return live
 
     async def watch(self, every_s: float = 1.0) -> None:
-        """Take over, within a second or so, any running web session whose worker has died."""
+        """Take over, within a second or so, any running web session whose worker has died; and listen to the
+        inboxes of the sessions this worker runs."""
+        assert self.inboxes is not None
+        listening = asyncio.get_running_loop().create_task(self.inboxes.serve())
+        try:
+            await self._watch(every_s)
+        finally:
+            await cancel_and_wait(listening)
+
+    async def _watch(self, every_s: float) -> None:
         while True:
             await asyncio.sleep(every_s)
             for running in services.running_web_sessions(self.db):
@@ -254,31 +265,27 @@ class LiveSessions:
         return None
 
     def _serve_inbox(self, live: LiveSession) -> None:
-        assert self.database_url is not None
-        listener = Listener(self.database_url, inbox(live.journal.session_id))
+        """Messages from pages attached through other workers, for this session (on the worker's one listener)."""
+        assert self.inboxes is not None
+        session_id = live.journal.session_id
 
-        async def serve() -> None:
-            await listener.open()
-            try:
-                async for message in listener.messages():
-                    kind = message.get("type")
-                    relay = str(message.get("relay", ""))
-                    if kind == "attach":  # also the relay's heartbeat
-                        new = relay not in live.remote_pages
-                        live.remote_pages[relay] = time.monotonic()
-                        if new:
-                            live.broadcast(live.snapshot())
-                    elif kind == "detach":
-                        live.remote_pages.pop(relay, None)
-                        self._lost_if_alone(live)
-                    else:
-                        error = self.post(live, message)
-                        if error and live.lease is not None:
-                            live.lease.notify(outbox(live.journal.session_id), {"type": "error", "detail": error})
-            finally:
-                await listener.close()
+        def handle(message: dict[str, Any]) -> None:
+            kind = message.get("type")
+            relay = str(message.get("relay", ""))
+            if kind == "attach":  # also the relay's heartbeat
+                new = relay not in live.remote_pages
+                live.remote_pages[relay] = time.monotonic()
+                if new:
+                    live.broadcast(live.snapshot())
+            elif kind == "detach":
+                live.remote_pages.pop(relay, None)
+                self._lost_if_alone(live)
+            else:
+                error = self.post(live, message)
+                if error and live.lease is not None:
+                    live.lease.notify(outbox(session_id), {"type": "error", "detail": error})
 
-        live.inbox_task = asyncio.get_running_loop().create_task(serve())
+        self.inboxes.subscribe(inbox(session_id), handle)
 
     def post(self, live: LiveSession, message: dict[str, Any]) -> str | None:
         """Turn a page message into an engine event; returns an error text for a bad message."""
@@ -337,6 +344,8 @@ class LiveSessions:
         if live.lease is not None:  # the session is over: no worker needs to take it over
             live.lease.release()
             live.lease = None
+        if self.inboxes is not None:
+            self.inboxes.unsubscribe(inbox(live.journal.session_id))
         return None
 
     def detach(self, live: LiveSession, queue: asyncio.Queue[dict[str, Any]]) -> None:
@@ -350,8 +359,7 @@ class LiveSessions:
 
     async def close(self) -> None:
         for live in self.sessions.values():
-            for task in (live.task, live.inbox_task):
-                if task is not None:
-                    await cancel_and_wait(task)
-            if live.lease is not None:
-                live.lease.release()
+            if live.task is not None:
+                await cancel_and_wait(live.task)
+        if self.leases is not None:
+            self.leases.close()

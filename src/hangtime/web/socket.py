@@ -117,11 +117,18 @@ def session_socket_router(ctx: WebContext) -> APIRouter:
         await socket.send_json({"type": "relayed", "worker": os.getpid()})
         notify(url, inbox(session_id), {"type": "attach", "relay": relay_id})
 
+        arrived: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+        async def read() -> None:  # never cancelled mid-wait: cancelling the generator's wait would end it
+            async for message in listener.messages():
+                arrived.put_nowait(message)
+
+        reader = asyncio.create_task(read())
+
         async def pump() -> None:
-            messages = listener.messages()
             while True:
                 try:
-                    message = await asyncio.wait_for(anext(messages), RELAY_HEARTBEAT_S)
+                    message = await asyncio.wait_for(arrived.get(), RELAY_HEARTBEAT_S)
                 except TimeoutError:
                     if live.current(owner) is not None:  # taken over here: attach directly instead
                         await socket.close(code=1012, reason="reconnect")
@@ -144,6 +151,7 @@ def session_socket_router(ctx: WebContext) -> APIRouter:
             pass
         finally:
             sender.cancel()
+            reader.cancel()
             notify(url, inbox(session_id), {"type": "detach", "relay": relay_id})
             await listener.close()
 
