@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -178,6 +179,7 @@ async def run_scenarios(base: str, emails: list[str], clinician: str, seconds: f
 async def live_sessions(base: str, patients: list[httpx.Cookies], pid: int) -> tuple[int, float]:
     """One live session per signed-in patient, all open at once: how many started, and the server's memory then."""
     from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
 
     address = base.replace("http://", "ws://") + "/ws/session"
     items = ["instructions", "straps", "not_after_meal", "screening", "spotter"]
@@ -188,7 +190,8 @@ async def live_sessions(base: str, patients: list[httpx.Cookies], pid: int) -> t
         if started == LIVE_SESSIONS:
             break
         header = "; ".join(f"{name}={value}" for name, value in cookies.items())
-        socket = await connect(address, additional_headers={"Cookie": header, "Origin": base})
+        # The bench does not read the sessions' updates: no keepalive pings, which would time out behind them.
+        socket = await connect(address, additional_headers={"Cookie": header, "Origin": base}, ping_interval=None)
         sockets.append(socket)
         await socket.recv()  # idle
         await socket.send(json.dumps({"type": "start", "items": items, "pain_before": 3}))
@@ -202,8 +205,9 @@ async def live_sessions(base: str, patients: list[httpx.Cookies], pid: int) -> t
     if refused:
         print(f"  live sessions refused: {refused}", flush=True)
     for socket in sockets:
-        await socket.send(json.dumps({"type": "stop"}))
-        await socket.close()
+        with contextlib.suppress(ConnectionClosed):
+            await socket.send(json.dumps({"type": "stop"}))
+            await socket.close()
     return started, memory
 
 
