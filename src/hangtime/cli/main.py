@@ -463,30 +463,18 @@ def export_command(
 ) -> None:
     """Export for the clinician's systems: `fhir` (screening, pain and outcome observations, care plan) or
     `outcomes` (the diary, PEG scores and impressions of change as CSV)."""
-    from hangtime.exports.fhir import fhir_bundle_chunks
+    from hangtime.exports.fhir import person_bundle_chunks
     from hangtime.exports.report import outcome_measures_csv
 
     with friendly_errors():
         if what not in ("fhir", "outcomes"):
             fail(f"unknown export '{what}' (known: fhir, outcomes)")
         with database() as db:
-            measures = services.outcome_measures(db, owner_handle=acting_for())
             chunks: Iterable[str]
             if what == "outcomes":
-                chunks = [outcome_measures_csv(measures.diary, measures.pegs, measures.impressions)]
+                chunks = [outcome_measures_csv(services.outcome_measures(db, owner_handle=acting_for()))]
             else:
-                data = services.report_data(db, owner_handle=acting_for(), with_logs=False)
-                chunks = fhir_bundle_chunks(
-                    evidence(),
-                    data.screening.answers if data.screening else None,
-                    data.screening.result if data.screening else None,
-                    data.plan.plan if data.plan else None,
-                    services.stream_session_logs(db, owner_handle=acting_for()),
-                    dt.datetime.now(dt.UTC),
-                    measures.diary,
-                    measures.pegs,
-                    measures.impressions,
-                )
+                chunks = person_bundle_chunks(db, evidence(), acting_for(), dt.datetime.now(dt.UTC))
             # Written a piece at a time, so years of sessions never sit in memory whole.
             if out is None:
                 for chunk in chunks:

@@ -10,10 +10,12 @@ from typing import Any
 from fhir.resources.bundle import Bundle
 from fhir.resources.observation import Observation
 
+from hangtime.app import services
 from hangtime.core.evidence import Evidence
 from hangtime.core.outcomes import PEG_ITEMS, DiaryEntry, GlobalImpressionEntry, PegAnswers
 from hangtime.core.planning import Plan, SessionLog
 from hangtime.core.screening import Answers, ScreeningResult
+from hangtime.store import Database
 
 LOINC = "http://loinc.org"
 PAIN_NRS = "72514-3"  # Pain severity - 0-10 verbal numeric rating [Score] - Reported
@@ -27,26 +29,8 @@ PGIC_CODE = "patient-global-impression-of-change"
 
 def _pain_observation(observation_id: str, day: dt.date, value: int, note: str, patient: str) -> dict[str, Any]:
     """A 0-10 pain score as a LOINC 72514-3 Observation: a session's before and after, and a diary day, alike."""
-    return {
-        "resourceType": "Observation",
-        "id": observation_id,
-        "status": "final",
-        "category": [
-            {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                        "code": "survey",
-                    }
-                ]
-            }
-        ],
-        "code": {"coding": [{"system": LOINC, "code": PAIN_NRS, "display": "Pain severity 0-10 numeric rating"}]},
-        "subject": {"reference": patient},
-        "effectiveDateTime": day.isoformat(),
-        "valueInteger": value,
-        "note": [{"text": note}],
-    }
+    code = {"coding": [{"system": LOINC, "code": PAIN_NRS, "display": "Pain severity 0-10 numeric rating"}]}
+    return {**_survey(observation_id, day, code, patient), "valueInteger": value, "note": [{"text": note}]}
 
 
 def _pain(log: SessionLog, index: int, when: str, value: int, patient: str) -> dict[str, Any]:
@@ -212,6 +196,23 @@ def fhir_bundle_chunks(
     if batch:
         yield ", " + ", ".join(batch)
     yield "]}"
+
+
+def person_bundle_chunks(db: Database, evidence: Evidence, handle: str, now: dt.datetime) -> Iterator[str]:
+    """A person's whole Bundle, streamed: what the web app and `hangtime export fhir` both send."""
+    data = services.report_data(db, owner_handle=handle, with_logs=False)
+    measures = services.outcome_measures(db, owner_handle=handle)
+    return fhir_bundle_chunks(
+        evidence,
+        data.screening.answers if data.screening else None,
+        data.screening.result if data.screening else None,
+        data.plan.plan if data.plan else None,
+        services.stream_session_logs(db, owner_handle=handle),
+        now,
+        measures.diary,
+        measures.pegs,
+        measures.impressions,
+    )
 
 
 def fhir_bundle(

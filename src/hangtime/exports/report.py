@@ -11,12 +11,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from hangtime.app.services import ReportData
+from hangtime.app.services import OutcomeMeasures, ReportData
 from hangtime.core.evidence import Evidence, Outcome
 from hangtime.core.outcomes import (
-    DiaryEntry,
-    GlobalImpressionEntry,
-    PegAnswers,
     days_with_data_per_30,
     pain_change,
     pain_scores,
@@ -192,21 +189,19 @@ def sessions_csv_chunks(logs: Iterable[SessionLog]) -> Iterator[str]:
 OUTCOMES_CSV_HEADER = ["date", "measure", "item", "value", "label"]
 
 
-def outcome_measures_csv(
-    diary: Iterable[DiaryEntry], pegs: Iterable[PegAnswers], impressions: Iterable[GlobalImpressionEntry]
-) -> str:
+def outcome_measures_csv(measures: OutcomeMeasures) -> str:
     """The outcome measures in one long table, a row per value: the diary (0-10), each PEG item and its mean, and
     each impression of change (1 very much better to 7 very much worse, with its label)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(OUTCOMES_CSV_HEADER)
-    for entry in diary:
+    for entry in measures.diary:
         writer.writerow([entry.date.isoformat(), "pain_diary", "pain", entry.pain, ""])
-    for peg in pegs:
+    for peg in measures.pegs:
         for item in ("pain", "enjoyment", "activity"):
             writer.writerow([peg.date.isoformat(), "peg3", item, getattr(peg, item), ""])
         writer.writerow([peg.date.isoformat(), "peg3", "score", peg.score, "mean of the three"])
-    for impression in impressions:
+    for impression in measures.impressions:
         writer.writerow(
             [
                 impression.date.isoformat(),

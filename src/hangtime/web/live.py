@@ -196,16 +196,13 @@ class LiveSessions:
         if lifecycle.start(items, pain_before):
             if leased:
                 self._serve_inbox(live)
-            live.task = asyncio.get_running_loop().create_task(self._run(live, self.table_url))
+            live.task = asyncio.get_running_loop().create_task(lifecycle.run(self.table_url))
         else:
             live.finished = True  # the checklist was refused; nothing started
             if live.lease is not None:
                 live.lease.release()
                 live.lease = None
         return live
-
-    async def _run(self, live: LiveSession, table_url: str | None) -> None:
-        await live.lifecycle.run(table_url)
 
     # -- several workers on PostgreSQL ----------------------------------------------------------------------------
 
@@ -231,7 +228,7 @@ class LiveSessions:
         self.sessions[lifecycle.setup.owner] = live
         self._serve_inbox(live)
         # A taken-over session runs without the motorized table: that table's own watchdog has returned it home.
-        live.task = asyncio.get_running_loop().create_task(self._run(live, None))
+        live.task = asyncio.get_running_loop().create_task(lifecycle.run(None))
         if not live.attached and live.engine.phase in ON_TABLE:
             live.runner.post(ConnectionLost())  # nobody is attached yet: the missed check-ins escalate as they would
         return live
@@ -259,10 +256,8 @@ class LiveSessions:
         """The id of this person's session run by another worker (PostgreSQL), if any."""
         if self.database_url is None:
             return None
-        for running in services.running_web_sessions(self.db):
-            if running.owner == owner:
-                return running.id
-        return None
+        running = services.running_web_sessions(self.db, owner=owner)
+        return running[0].id if running else None
 
     def _serve_inbox(self, live: LiveSession) -> None:
         """Messages from pages attached through other workers, for this session (on the worker's one listener)."""

@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from hangtime.app import services
 from hangtime.core.evidence import Evidence
-from hangtime.exports.fhir import fhir_bundle_chunks
+from hangtime.exports.fhir import person_bundle_chunks
 from hangtime.exports.report import outcome_measures_csv, sessions_csv_chunks
 from hangtime.store import Database
 
@@ -50,23 +50,13 @@ def screening(db: Database, handle: str) -> dict[str, Any] | None:
 
 def fhir(db: Database, evidence: Evidence, handle: str) -> StreamingResponse:
     """The FHIR Bundle streamed: sessions are read a batch at a time while the response is written."""
-    data = services.report_data(db, owner_handle=handle, with_logs=False)
-    answers = data.screening.answers if data.screening else None
-    result = data.screening.result if data.screening else None
-    current = data.plan.plan if data.plan else None
-    logs = services.stream_session_logs(db, owner_handle=handle)
-    measures = services.outcome_measures(db, owner_handle=handle)
-    now = dt.datetime.now(dt.UTC)
-    chunks = fhir_bundle_chunks(
-        evidence, answers, result, current, logs, now, measures.diary, measures.pegs, measures.impressions
-    )
+    chunks = person_bundle_chunks(db, evidence, handle, dt.datetime.now(dt.UTC))
     return StreamingResponse(chunks, media_type="application/fhir+json")
 
 
 def outcomes_csv(db: Database, handle: str) -> StreamingResponse:
-    measures = services.outcome_measures(db, owner_handle=handle)
     headers = {"Content-Disposition": 'attachment; filename="hangtime-outcomes.csv"'}
-    body = outcome_measures_csv(measures.diary, measures.pegs, measures.impressions)
+    body = outcome_measures_csv(services.outcome_measures(db, owner_handle=handle))
     return StreamingResponse(iter([body]), media_type="text/csv; charset=utf-8", headers=headers)
 
 

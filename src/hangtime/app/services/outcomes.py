@@ -211,11 +211,9 @@ def start_trial(
             raise ServiceError(str(error)) from error
         repo.update_plan(uow, saved.id, held, revision, owner)
         outcomes.add_trial(uow, owner, design)
-    return trial_view(db, today, owner_handle=owner_handle) or _never()
-
-
-def _never() -> TrialView:
-    raise ServiceError("the trial could not be read back")
+    view = trial_view(db, today, owner_handle=owner_handle)
+    assert view is not None, "the trial was just stored"
+    return view
 
 
 def trial_view(db: Database, today: dt.date, *, owner_handle: str) -> TrialView | None:

@@ -164,15 +164,19 @@ class RunningSession:
     started_at: dt.datetime
 
 
-def running_web_sessions(db: Database, within: dt.timedelta = dt.timedelta(hours=2)) -> list[RunningSession]:
-    """Web sessions still running (by their records), started within `within`: the ones a worker may take over."""
+def running_web_sessions(
+    db: Database, within: dt.timedelta = dt.timedelta(hours=2), owner: int | None = None
+) -> list[RunningSession]:
+    """Web sessions still running (by their records), started within `within` (of one owner, if given): the ones
+    a worker may take over."""
     since = dt.datetime.now(dt.UTC) - within
+    query = select(SessionRecord.id, SessionRecord.owner_id, SessionRecord.started_at, SessionRecord.config).where(
+        SessionRecord.status == "running", SessionRecord.started_at >= since
+    )
+    if owner is not None:
+        query = query.where(SessionRecord.owner_id == owner)
     with db.unit_of_work() as uow:
-        rows = uow.execute(
-            select(SessionRecord.id, SessionRecord.owner_id, SessionRecord.started_at, SessionRecord.config).where(
-                SessionRecord.status == "running", SessionRecord.started_at >= since
-            )
-        )
+        rows = uow.execute(query)
         return [RunningSession(r.id, r.owner_id, r.started_at) for r in rows if r.config.get("via") == "web"]
 
 
