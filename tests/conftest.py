@@ -92,14 +92,16 @@ def smtp_server() -> Iterator[tuple[Mailbox, int]]:
     controller.stop()
 
 
-def follow_plan_from(db: Any, evidence: Evidence, start: dt.date, weeks: int, person: str = "local") -> None:
+def follow_plan_from(
+    db: Any, evidence: Evidence, start: dt.date, weeks: int, person: str = "local", answers: Any = None
+) -> None:
     """A cleared person's plan from `start`, with every planned session of its first `weeks` weeks logged as
     prescribed (pain 4 before, 3 after): a plan followed at a tolerated dose."""
     from hangtime.app import services
     from hangtime.core.planning import Preferences, SessionLog
     from hangtime.core.screening import Answers
 
-    cleared = Answers.model_validate({"age": 45, "height_cm": 178, "weight_kg": 82})
+    cleared = answers or Answers.model_validate({"age": 45, "height_cm": 178, "weight_kg": 82})
     services.make_plan(db, evidence, Preferences(start_date=start), start, cleared, owner_handle=person)
     for week in range(weeks):
         current = services.current_plan(db, evidence, start + dt.timedelta(weeks=week), owner_handle=person)

@@ -58,6 +58,24 @@ def test_a_trial_that_would_outlast_the_plan_is_refused(db: Database, evidence: 
         services.start_trial(db, evidence, day, 2, 7, owner_handle=ME)
 
 
+@pytest.mark.parametrize(("valid_until", "allowed"), [(dt.date(2026, 4, 26), True), (dt.date(2026, 4, 25), False)])
+def test_the_screening_must_last_until_the_trials_last_day(
+    db: Database, evidence: Evidence, valid_until: dt.date, allowed: bool
+) -> None:
+    # A knee clearance that lasts exactly to the trial's last day (2026-04-26) is enough; a day less is not.
+    clearance = {"by": "physician", "date": "2026-03-01", "conditions": ["knee_pain"], "valid_until": valid_until}
+    answers = Answers.model_validate(
+        {"age": 45, "height_cm": 178, "weight_kg": 82, "conditions": ["knee_pain"], "clearances": [clearance]}
+    )
+    follow_plan_from(db, evidence, START, 2, answers=answers)
+    day = START + dt.timedelta(weeks=2)
+    if allowed:
+        assert services.start_trial(db, evidence, day, 3, 7, seed=5, owner_handle=ME).design.end == valid_until
+    else:
+        with pytest.raises(ServiceError, match="valid until 2026-04-25, before the trial would end on 2026-04-26"):
+            services.start_trial(db, evidence, day, 3, 7, seed=5, owner_handle=ME)
+
+
 def test_starting_a_trial_holds_the_dose_for_the_rest_of_the_plan(db: Database, evidence: Evidence) -> None:
     follow_plan(db, evidence, 2)
     day = START + dt.timedelta(weeks=2)

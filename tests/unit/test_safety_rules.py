@@ -100,6 +100,26 @@ def test_adaptation_case(evidence: Evidence, case: dict[str, Any]) -> None:
 # --- clearance dates --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("date", "until", "lasts_to"),
+    [
+        ("2026-11-01", "2026-12-03", "2026-12-03"),  # a clearance that says it lasts a month: so does the screening
+        ("2025-12-20", None, "2026-12-20"),  # 12 months from a clearance of last December: 27 days from today
+        ("2026-11-20", None, None),  # a fresh 12-month clearance: the screening's own 90 days apply
+    ],
+)
+def test_a_screening_lasts_no_longer_than_the_clearance_it_relies_on(
+    evidence: Evidence, date: str, until: str | None, lasts_to: str | None
+) -> None:
+    clearance = {"by": "physician", "date": date, "conditions": ["osteoporosis"], "valid_until": until}
+    answers = {"age": 45, "height_cm": 178, "weight_kg": 82, "conditions": ["osteoporosis"], "clearances": [clearance]}
+    result = screen(Answers.model_validate(answers), evidence, TODAY)
+    assert result.outcome is Outcome.CLEARED
+    last = dt.date.fromisoformat(lasts_to) if lasts_to else TODAY + dt.timedelta(days=90)
+    assert result.valid_until == last
+    assert result.usable_on(last) and not result.usable_on(last + dt.timedelta(days=1))  # exactly at the limit
+
+
 def test_future_clearance_is_refused(evidence: Evidence) -> None:
     clearance = {"by": "physician", "date": "2026-11-24", "conditions": ["osteoporosis"]}
     with pytest.raises(AnswersError, match="in the future"):

@@ -373,6 +373,8 @@ def screen(answers: Answers, evidence: Evidence, today: dt.date) -> ScreeningRes
         notes=(base.text,) + ((base.experienced_text,) if answers.experienced else ()),
     )
     reasons: list[Reason] = []
+    # The last day each clearance relied on still counts: a screening cleared by it lasts no longer.
+    cleared_until: list[dt.date] = []
     reading_day = None
     if answers.blood_pressure is not None:
         reading_day = answers.blood_pressure.measured_on or today
@@ -408,6 +410,7 @@ def screen(answers: Answers, evidence: Evidence, today: dt.date) -> ScreeningRes
                 names = ", ".join(f"{r.name or r.by.value.replace('_', ' ')} on {r.date.isoformat()}" for r in valid)
                 text = f"{text} Cleared by {names}."
                 outcome = Outcome.CLEARED
+                cleared_until.append(max(r.expires_on(validity_days) for r in valid))
                 for record in valid:
                     if record.caps is not None:
                         caps = caps.tightened_by(record.caps)
@@ -469,7 +472,7 @@ def screen(answers: Answers, evidence: Evidence, today: dt.date) -> ScreeningRes
         alternatives=alternatives,
         rules_version=evidence.rules_version,
         screened_on=today,
-        valid_until=today + dt.timedelta(days=validity.days),
+        valid_until=min([today + dt.timedelta(days=validity.days), *cleared_until]),
         urgent_advice=evidence.rules.urgent_advice.text if urgent else None,
     )
 
