@@ -74,7 +74,7 @@ def test_seed_from_the_terminal(runner: CliRunner, data_dir: Path, tmp_path: Pat
 
 
 def test_the_dashboard_read_set_wise_matches_each_patient_read_one_by_one(db: Database, evidence: Evidence) -> None:
-    from hangtime.core.outcomes import pain_change_from_ends
+    from hangtime.core.outcomes import pain_change_from_ends, pain_change_from_sums
 
     demo_data.seed(db, evidence, 60, 3000, TODAY, clinic_mode=True)
     with db.unit_of_work() as uow:
@@ -92,7 +92,34 @@ def test_the_dashboard_read_set_wise_matches_each_patient_read_one_by_one(db: Da
             assert f.last_session == max(days)
             assert f.days_with_data == len({d for d in days if TODAY - dt.timedelta(days=29) <= d <= TODAY})
             one_by_one = pain_change_from_ends(*repo.pain_before_ends(uow, owner))
-            assert pain_change_from_ends(f.first_pains, f.last_pains, f.scored) == one_by_one
+            assert pain_change_from_sums(f.first_sum, f.last_sum, f.scored) == one_by_one
+
+
+def test_the_clinics_outcomes_equal_each_patients_trend_and_days_summed(db: Database, evidence: Evidence) -> None:
+    from hangtime.core.outcomes import pain_change_from_ends, summarise_outcomes
+
+    seeded = demo_data.seed(db, evidence, 1001, 6000, TODAY, clinic_mode=True)
+    assert seeded.first_clinician is not None
+    # A patient with no sessions, so that "not enough data yet" and no sessions are both counted.
+    password = "a long enough password"
+    clinic.add_account(db, "new@example.org", clinic.Role.PATIENT, password, clinician_email=seeded.first_clinician)
+    now = dt.datetime.now(dt.UTC)
+    one_by_one = []
+    with db.unit_of_work() as uow:
+        owners = list(uow.scalars(repo.every_patient()))
+        for owner in owners:
+            days = {log.date for log in repo.session_logs(uow, owner)}
+            recent = len({d for d in days if TODAY - dt.timedelta(days=29) <= d <= TODAY})
+            one_by_one.append((pain_change_from_ends(*repo.pain_before_ends(uow, owner)).direction, recent))
+    expected = summarise_outcomes(one_by_one)
+    assert expected.patients == 1002 and expected.not_enough_data >= 1 and expected.better > 0
+    assert clinic.clinic_outcomes(db, None, TODAY, now) == expected
+    limiter = clinic.AddressLimiter()
+    doctor = clinic.log_in(db, seeded.first_clinician, demo_data.CLINICIAN_PASSWORD, now, limiter, "::1").actor
+    theirs = clinic.clinic_outcomes(db, doctor, TODAY, now)
+    mine = clinic.patients(db, doctor)
+    assert theirs.patients == len(mine) == demo_data.PATIENTS_PER_CLINICIAN + 1
+    assert theirs == clinic.dashboard_outcomes(clinic.dashboard(db, doctor, TODAY, now, "::1"))
 
 
 def test_a_long_history_packs_several_sessions_a_day_rather_than_leave_the_calendar(

@@ -83,3 +83,19 @@ def test_audit_verify_names_the_first_broken_row(runner: CliRunner, data_dir: Pa
     db.dispose()
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 1 and f"broken at row {second}" in result.stdout
+
+
+def test_the_clinics_outcomes_from_the_terminal(runner: CliRunner, data_dir: Path, tmp_path: Path) -> None:
+    assert "No patients yet" in runner.invoke(app, ["clinic", "outcomes"]).stdout
+    db = Database(load_settings().resolved_database_url())
+    clinic.add_account(db, "doc@example.org", clinic.Role.CLINICIAN, "correct horse battery")
+    for email in ("one@example.org", "two@example.org"):
+        clinic.add_account(db, email, clinic.Role.PATIENT, "correct horse battery", clinician_email="doc@example.org")
+    db.dispose()
+    result = runner.invoke(app, ["clinic", "outcomes", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["patients"] == 2 and figures["pain_trend"]["not_enough_data_yet"] == 2
+    assert figures["pain_trend"]["better_percent_of_known"] is None  # no share of nobody
+    words = runner.invoke(app, ["clinic", "outcomes"]).stdout
+    assert "2 patients." in words and "Not enough pain scores yet for a trend: 2." in words

@@ -12,9 +12,11 @@ from hangtime.core.outcomes import (
     minutes_per_week,
     pain_change,
     pain_change_from_ends,
+    pain_change_from_sums,
     peg_change,
     pgic_due,
     session_pain_rises,
+    summarise_outcomes,
     summarize_days,
 )
 from hangtime.core.planning import SessionLog
@@ -56,6 +58,27 @@ def test_the_trend_from_six_end_points_equals_the_trend_over_every_score(scores:
     baseline, latest = sum(scores[:size]) / size, sum(scores[len(scores) - size :]) / size
     assert (trend.baseline, trend.latest) == (round(baseline, 2), round(latest, 2))
     assert trend == pain_change(scores)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10), max_size=40))
+def test_the_trend_from_the_sums_of_the_ends_equals_the_trend_over_every_score(scores: list[int]) -> None:
+    # What the clinic-wide read returns per patient: the sums of the first and last three, and the count up to six.
+    trend = pain_change_from_sums(sum(scores[:3]), sum(scores[-3:]), min(len(scores), 6))
+    assert trend == pain_change(scores)
+
+
+def test_a_clinics_outcomes_count_patients_without_a_trend_apart() -> None:
+    lines = [("better", 10), ("better", 0), ("worse", 4), ("no important change", 2), ("not enough data yet", 0)]
+    summary = summarise_outcomes(lines)
+    assert (summary.patients, summary.better, summary.worse, summary.no_important_change) == (5, 2, 1, 1)
+    assert summary.not_enough_data == 1 and summary.with_a_session_in_30_days == 3
+    assert summary.mean_days_with_data_30 == 3.2
+    # Shares are of the patients whose trend is known: a patient without six scores is never "unchanged".
+    assert summary.share(summary.better) == 50.0 and summary.as_dict()["pain_trend"]["worse_percent_of_known"] == 25.0
+    empty = summarise_outcomes([])
+    assert (empty.patients, empty.mean_days_with_data_30, empty.share(0)) == (0, None, None)
+    unknown = summarise_outcomes([("not enough data yet", 1)])
+    assert unknown.share(unknown.better) is None
 
 
 def test_days_with_data_per_30_days() -> None:

@@ -183,6 +183,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/clinic/patients/{patient_id}/clearance"): CLINICIAN_OF_A,
     ("POST", "/clinic/patients/{patient_id}/prescription"): CLINICIAN_OF_A,
     ("GET", "/clinic"): STAFF,
+    ("GET", "/clinic/outcomes"): STAFF,
+    ("GET", "/api/clinic/outcomes"): STAFF,
     ("POST", "/clinic/invite"): STAFF,
     ("POST", "/api/invites"): STAFF,
 }
@@ -309,6 +311,15 @@ def test_the_clinician_sees_the_alert_and_acknowledges_it_and_the_patient_sees_w
         assert client.post(f"/api/patients/{row['id']}/notes", json={"text": ""}).status_code == 422
         notes = client.get(f"/api/patients/{row['id']}/notes").json()
         assert [(n["author"], n["text"]) for n in notes] == [("doc-a@example.org", "Call on Monday")]
+        # The outcomes of the clinician's own patients only; the administrator's are the whole clinic's.
+        outcomes = client.get("/api/clinic/outcomes").json()
+        assert outcomes["patients"] == 1 and outcomes["pain_trend"]["not_enough_data_yet"] == 1
+        assert outcomes["with_a_session_in_the_last_30_days"] == 1
+        assert "Not enough pain scores yet" in client.get("/clinic").text
+        sign_in(client, "admin")
+        assert client.get("/api/clinic/outcomes").json()["patients"] == 2
+        page = client.get("/clinic/outcomes")
+        assert "Outcomes across the clinic" in page.text and "not_enough" not in page.text
         sign_in(client, "patient_a")
         looked = client.get("/api/access-log").json()
         assert {(r["who"], r["action"], r["what"]) for r in looked} == {

@@ -25,7 +25,7 @@ from hangtime.app.services.alerts import ALERT_LABELS
 from hangtime.app.services.reports import GuidedSession, owner_guided_sessions
 from hangtime.core.errors import HangtimeError
 from hangtime.core.evidence import Clearer
-from hangtime.core.outcomes import pain_change_from_ends
+from hangtime.core.outcomes import ClinicOutcomes, pain_change_from_sums, summarise_outcomes
 from hangtime.core.screening import CLEARER_LABELS
 from hangtime.notify.buddy import SmtpSettings, send_email
 from hangtime.store import Database, repo
@@ -515,7 +515,7 @@ def dashboard(db: Database, actor: Actor, today: dt.date, now: dt.datetime, addr
                 f.paused,
                 f.last_session,
                 f.days_with_data,
-                pain_change_from_ends(f.first_pains, f.last_pains, f.scored).direction,
+                pain_change_from_sums(f.first_sum, f.last_sum, f.scored).direction,
                 f.open_alerts + (1 if patient.owner_id in expiring else 0),
             )
         )
@@ -528,6 +528,54 @@ def dashboard(db: Database, actor: Actor, today: dt.date, now: dt.datetime, addr
         ]
         store.append_audit_rows(uow, lines)
     return rows
+
+
+def dashboard_outcomes(rows: list[PatientRow]) -> ClinicOutcomes:
+    """The dashboard's own patients summed up, from the rows it already read."""
+    return summarise_outcomes((row.pain_trend, row.days_with_data_30) for row in rows)
+
+
+def outcomes_in_words(figures: ClinicOutcomes) -> str:
+    """The summary as a clinician reads it: shares of the patients whose trend is known, and the rest apart."""
+    known = figures.patients - figures.not_enough_data
+    lines = [f"{figures.patients} patients."]
+    if known:
+        lines.append(
+            f"Pain trend, of the {known} with at least six pain scores: {figures.better} better"
+            f" ({figures.share(figures.better)}%), {figures.no_important_change} with no important change"
+            f" ({figures.share(figures.no_important_change)}%),"
+            f" {figures.worse} worse ({figures.share(figures.worse)}%)."
+            " Better or worse means by the minimal important change (2 points, or 30%)."
+        )
+    lines.append(f"Not enough pain scores yet for a trend: {figures.not_enough_data}.")
+    lines.append(
+        f"A session in the last 30 days: {figures.with_a_session_in_30_days} patients;"
+        f" days with a session in the last 30, on average: {figures.mean_days_with_data_30}."
+    )
+    return "\n".join(lines)
+
+
+def clinic_outcomes(
+    db: Database, actor: Actor | None, today: dt.date, now: dt.datetime, address: str = ""
+) -> ClinicOutcomes:
+    """Pain trend and adherence over every patient of the clinic (an administrator, or the terminal when `actor` is
+    None) or of one clinician: one row per patient from the database, never their sessions. Audited once: it names
+    no patient, but a clinician with few patients could read one in it."""
+    if actor is not None and actor.role is Role.PATIENT:
+        raise NotAllowed("Only a clinician or an administrator can do this.")
+    scope = repo.every_patient()
+    if actor is not None and actor.role is Role.CLINICIAN:
+        scope = scope.where(Account.clinician_id == actor.account_id)
+    with db.unit_of_work() as uow:
+        lines = [
+            (pain_change_from_sums(row.first_sum or 0, row.last_sum or 0, row.scored).direction, row.days_with_data)
+            for row in repo.session_figures(uow, scope, today)
+        ]
+    if actor is not None:
+        with store.auditing(db) as uow:
+            line = store.AuditLine(now, actor.account_id, actor.email, "read", "clinic outcomes", None, address)
+            store.append_audit_rows(uow, [line])
+    return summarise_outcomes(lines)
 
 
 def alerts(db: Database, actor: Actor, *, open_only: bool = False) -> list[AlertView]:

@@ -1,7 +1,8 @@
-"""Clinic mode in the terminal: accounts (add, list, disable) and the audit chain's check."""
+"""Clinic mode in the terminal: accounts (add, list, disable), the audit chain's check, the clinic's outcomes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
@@ -10,13 +11,15 @@ import typer
 from rich.table import Column, Table
 
 from hangtime.app import clinic
-from hangtime.cli.common import app, console, database, fail, friendly_errors
+from hangtime.cli.common import app, console, database, fail, friendly_errors, today
 from hangtime.core.evidence import Clearer
 
 accounts_app = typer.Typer(help="Clinic accounts: patients, clinicians, administrators.", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
 audit_app = typer.Typer(help="The audit log of who read or changed a patient's data.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+clinic_app = typer.Typer(help="The clinic's figures over all its patients.", no_args_is_help=True)
+app.add_typer(clinic_app, name="clinic")
 
 
 def _read_password(password_file: Path | None) -> str:
@@ -89,3 +92,18 @@ def audit_verify() -> None:
         return
     console.print(f"[bold red]The audit log is broken at row {check.broken_at}:[/] {check.why}.", highlight=False)
     raise typer.Exit(1)
+
+
+@clinic_app.command("outcomes")
+def clinic_outcomes(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Every patient's pain trend (better, no important change, worse, not enough data yet) and days with a
+    session in the last 30, summed over the clinic."""
+    with friendly_errors(), database() as db:
+        figures = clinic.clinic_outcomes(db, None, today(), dt.datetime.now(dt.UTC))
+    if as_json:
+        print(json.dumps(figures.as_dict(), indent=2))
+        return
+    if figures.patients == 0:
+        console.print("No patients yet: the clinic's outcomes need patients with sessions.")
+        return
+    console.print(clinic.outcomes_in_words(figures), highlight=False)

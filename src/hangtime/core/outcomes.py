@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -169,16 +170,76 @@ def pain_change(scores: list[int], window: int = 3) -> PainChange:
 def pain_change_from_ends(first: list[int], last: list[int], count: int, window: int = 3) -> PainChange:
     """The same from only the first and last `window` scores and how many there are: a long history is never read
     whole for a trend that uses six numbers."""
+    return pain_change_from_sums(sum(first[:window]), sum(last[-window:]), count, window)
+
+
+def pain_change_from_sums(first_sum: int, last_sum: int, count: int, window: int = 3) -> PainChange:
+    """The same from the sums of the first and last `window` scores (what a database sums per patient, so that a
+    clinic's figures are one row per patient) and how many scores there are."""
     if count < 2 * window:  # better or worse only over enough sessions: the first and the last `window`, apart
         return PainChange(None, None, None, False, "not enough data yet")
-    size = window
-    baseline = sum(first[:size]) / size
-    latest = sum(last[-size:]) / size
+    baseline = first_sum / window
+    latest = last_sum / window
     change = latest - baseline
     threshold = max(1e-9, min(PAIN_MIC_POINTS, PAIN_MIC_FRACTION * baseline) if baseline else PAIN_MIC_POINTS)
     important = abs(change) >= threshold
     direction = "no important change" if not important else ("better" if change < 0 else "worse")
     return PainChange(round(baseline, 2), round(latest, 2), round(change, 2), important, direction)
+
+
+@dataclass(frozen=True)
+class ClinicOutcomes:
+    """A group of patients' pain trend and adherence: how many are better, unchanged or worse by the minimal
+    important change (each over their own first and last three scores), and their days with a session in the
+    last 30. Patients with fewer than six scores are counted apart, never as unchanged."""
+
+    patients: int
+    better: int
+    no_important_change: int
+    worse: int
+    not_enough_data: int
+    with_a_session_in_30_days: int
+    mean_days_with_data_30: float | None
+
+    def share(self, count: int) -> float | None:
+        """A count as a percentage of the patients whose trend is known (not of all patients)."""
+        known = self.patients - self.not_enough_data
+        return round(100 * count / known, 1) if known else None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "patients": self.patients,
+            "pain_trend": {
+                "better": self.better,
+                "no_important_change": self.no_important_change,
+                "worse": self.worse,
+                "not_enough_data_yet": self.not_enough_data,
+                "better_percent_of_known": self.share(self.better),
+                "worse_percent_of_known": self.share(self.worse),
+            },
+            "with_a_session_in_the_last_30_days": self.with_a_session_in_30_days,
+            "mean_days_with_data_last_30": self.mean_days_with_data_30,
+        }
+
+
+def summarise_outcomes(lines: Iterable[tuple[str, int]]) -> ClinicOutcomes:
+    """From each patient's (pain trend direction, days with a session in the last 30)."""
+    directions: Counter[str] = Counter()
+    days_total = active = patients = 0
+    for direction, days in lines:
+        patients += 1
+        directions[direction] += 1
+        days_total += days
+        active += days > 0
+    return ClinicOutcomes(
+        patients=patients,
+        better=directions["better"],
+        no_important_change=directions["no important change"],
+        worse=directions["worse"],
+        not_enough_data=directions["not enough data yet"],
+        with_a_session_in_30_days=active,
+        mean_days_with_data_30=round(days_total / patients, 1) if patients else None,
+    )
 
 
 def minutes_per_week(days: list[DaySummary]) -> list[tuple[dt.date, float]]:

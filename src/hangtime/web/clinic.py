@@ -301,6 +301,11 @@ def clinic_router(ctx: WebContext) -> APIRouter:
         clinic.acknowledge_alert(db, actor, alert_id, ctx.now(), address_of(request))
         return Response(status_code=204)
 
+    @router.get("/api/clinic/outcomes", tags=["clinic"])
+    def api_clinic_outcomes(actor: Staff, request: Request) -> dict[str, object]:
+        """Pain trend and adherence summed over an administrator's whole clinic, or a clinician's patients."""
+        return clinic.clinic_outcomes(db, actor, today(), ctx.now(), address_of(request)).as_dict()
+
     @router.get("/api/access-log", tags=["accounts"])
     def api_access_log(actor: SignedIn) -> list[dict[str, str]]:
         return [r.as_dict() for r in clinic.who_looked(db, actor)]
@@ -325,6 +330,7 @@ def clinic_router(ctx: WebContext) -> APIRouter:
             status=status,
             actor=actor,
             rows=rows,
+            summary=clinic.dashboard_outcomes(rows) if rows else None,
             alerts=open_alerts,
             outcome_labels={o.value: label for o, label in OUTCOME_LABELS.items()},
             professions=[(c.value, label) for c, label in clinic.PROFESSION_LABELS.items()],
@@ -336,6 +342,11 @@ def clinic_router(ctx: WebContext) -> APIRouter:
         if actor.role is clinic.Role.PATIENT:
             return RedirectResponse("/", status_code=303)
         return dashboard_page(request, actor)
+
+    @router.get("/clinic/outcomes", response_class=HTMLResponse, include_in_schema=False)
+    def clinic_outcomes_page(request: Request, actor: Staff) -> Response:
+        figures = clinic.clinic_outcomes(db, actor, today(), ctx.now(), address_of(request))
+        return page(request, "clinic/outcomes.html", actor=actor, summary=figures)
 
     @router.post("/clinic/invite", response_class=HTMLResponse, include_in_schema=False)
     def clinic_invite(
