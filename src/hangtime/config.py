@@ -71,9 +71,12 @@ class Settings(BaseSettings):
     alert_emails: bool = False
     # The address people use to reach the server, for links in emails (e.g. https://clinic.example).
     public_url: str | None = None
-    # Requests worked on at once; one more gets 503 with Retry-After at once (the live session's socket is never
-    # refused). About what the threadpool (40) and the database serve without a growing queue.
+    # Requests admitted at once (worked on or waiting); one more gets 503 with Retry-After at once (the live
+    # session's socket is never refused).
     max_in_flight: int = Field(default=48, ge=1, le=10_000)
+    # Of those, worked on at once: the rest wait, at most max_queue_wait_ms, then get 503 (see web/overload.py).
+    max_working: int = Field(default=8, ge=1, le=1_000)
+    max_queue_wait_ms: int = Field(default=500, ge=1, le=60_000)
     # Buddy alerts by email use this SMTP server.
     smtp_host: str = "localhost"
     smtp_port: int = 25

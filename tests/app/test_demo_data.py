@@ -74,7 +74,7 @@ def test_seed_from_the_terminal(runner: CliRunner, data_dir: Path, tmp_path: Pat
 
 
 def test_the_dashboard_read_set_wise_matches_each_patient_read_one_by_one(db: Database, evidence: Evidence) -> None:
-    from hangtime.core.outcomes import pain_change_from_ends, pain_change_from_sums
+    from hangtime.core.outcomes import pain_change, pain_change_from_sums, pain_scores
 
     demo_data.seed(db, evidence, 60, 3000, TODAY, clinic_mode=True)
     with db.unit_of_work() as uow:
@@ -88,15 +88,16 @@ def test_the_dashboard_read_set_wise_matches_each_patient_read_one_by_one(db: Da
             week = plan.plan.week_on(TODAY)
             assert (f.outcome, f.valid_until) == (screening.result.outcome.value, screening.result.valid_until)
             assert f.plan_week == (week.week if week else None)
-            days = [log.date for log in repo.session_logs(uow, owner)]
+            logs = repo.session_logs(uow, owner)
+            days = [log.date for log in logs]
             assert f.last_session == max(days)
             assert f.days_with_data == len({d for d in days if TODAY - dt.timedelta(days=29) <= d <= TODAY})
-            one_by_one = pain_change_from_ends(*repo.pain_before_ends(uow, owner))
+            one_by_one = pain_change(pain_scores(logs))
             assert pain_change_from_sums(f.first_sum, f.last_sum, f.scored) == one_by_one
 
 
 def test_the_clinics_outcomes_equal_each_patients_trend_and_days_summed(db: Database, evidence: Evidence) -> None:
-    from hangtime.core.outcomes import pain_change_from_ends, summarise_outcomes
+    from hangtime.core.outcomes import pain_change, pain_scores, summarise_outcomes
 
     seeded = demo_data.seed(db, evidence, 1001, 6000, TODAY, clinic_mode=True)
     assert seeded.first_clinician is not None
@@ -108,9 +109,9 @@ def test_the_clinics_outcomes_equal_each_patients_trend_and_days_summed(db: Data
     with db.unit_of_work() as uow:
         owners = list(uow.scalars(repo.every_patient()))
         for owner in owners:
-            days = {log.date for log in repo.session_logs(uow, owner)}
-            recent = len({d for d in days if TODAY - dt.timedelta(days=29) <= d <= TODAY})
-            one_by_one.append((pain_change_from_ends(*repo.pain_before_ends(uow, owner)).direction, recent))
+            logs = repo.session_logs(uow, owner)
+            recent = len({log.date for log in logs if TODAY - dt.timedelta(days=29) <= log.date <= TODAY})
+            one_by_one.append((pain_change(pain_scores(logs)).direction, recent))
     expected = summarise_outcomes(one_by_one)
     assert expected.patients == 1002 and expected.not_enough_data >= 1 and expected.better > 0
     assert clinic.clinic_outcomes(db, None, TODAY, now) == expected

@@ -52,7 +52,9 @@ def exercise(url: str) -> None:
             owner = repo.owner_id(uow, repo.LOCAL_OWNER)
             assert repo.session_logs(uow, owner) == logs
             assert repo.daily_summaries(uow, owner) == summarize_days(logs), "SQL and Python agree"
-            assert repo.pain_before_ends(uow, owner) == ([6, 4], [6, 4], 2)
+            assert repo.pain_ends_and_count(uow, owner) == repo.PainEnds(
+                sessions=3, first_sum=10, last_sum=10, scored=2
+            )
             assert repo.recent_session_logs(uow, owner, 1) == [logs[2]]
     finally:
         db.dispose()
@@ -69,7 +71,7 @@ def test_postgres_from_empty(postgres_url: str) -> None:
 
 
 def test_the_trend_read_from_the_two_ends_matches_the_whole_series(tmp_path: Path) -> None:
-    from hangtime.core.outcomes import pain_change, pain_change_from_ends
+    from hangtime.core.outcomes import pain_change, pain_change_from_sums
 
     db = Database(f"sqlite:///{tmp_path / 'ends.db'}")
     scores = [7, 6, 6, 5, 5, 4, 4, 3, 3, 2]
@@ -80,7 +82,7 @@ def test_the_trend_read_from_the_two_ends_matches_the_whole_series(tmp_path: Pat
                 day = TODAY + dt.timedelta(days=n)
                 repo.add_session_log(uow, owner, None, SessionLog(date=day, pain_before=scores[n - 1]))
                 repo.add_session_log(uow, owner, None, SessionLog(date=day))  # no score: not counted
-            first, last, count = repo.pain_before_ends(uow, owner)
-            assert count == min(n, 6)
-            assert pain_change_from_ends(first, last, count) == pain_change(scores[:n])
+            ends = repo.pain_ends_and_count(uow, owner)
+            assert (ends.sessions, ends.scored) == (2 * n, min(n, 6))
+            assert pain_change_from_sums(ends.first_sum, ends.last_sum, ends.scored) == pain_change(scores[:n])
     db.dispose()

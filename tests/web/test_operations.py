@@ -47,3 +47,44 @@ def test_one_request_over_the_limit_gets_503_at_once_and_the_limit_still_works()
     assert refused.json()["title"] == "Busy"
     assert [r.status_code for r in admitted] == [200, 200]
     assert shedding.in_flight == 0
+
+
+def test_only_a_few_requests_are_worked_on_at_once_and_none_waits_longer_than_the_limit() -> None:
+    inside = 0
+    most_inside = 0
+    release = asyncio.Event()
+
+    async def streamed(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal inside, most_inside
+        inside += 1
+        most_inside = max(most_inside, inside)
+        if scope["path"] == "/slow":
+            await release.wait()
+        inside -= 1
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        if scope["path"] == "/export":  # still sending after the response started: its working slot is free
+            await release.wait()
+        await send({"type": "http.response.body", "body": b"done"})
+
+    shedding = LoadShedding(streamed, limit=10, working=2, max_wait_s=0.2)
+
+    async def scenario() -> tuple[list[int], list[int], float]:
+        transport = httpx.ASGITransport(app=shedding)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=5) as client:
+            export = asyncio.create_task(client.get("/export"))
+            await asyncio.sleep(0.05)
+            # The export holds no working slot while it streams: a quick request still gets one at once.
+            quick = await client.get("/quick")
+            slow = [asyncio.create_task(client.get("/slow")) for _ in range(2)]
+            await asyncio.sleep(0.05)
+            started = asyncio.get_running_loop().time()
+            waited = await client.get("/quick")  # both slots are busy: it waits its 0.2 s, then gets 503
+            took = asyncio.get_running_loop().time() - started
+            release.set()
+            done = await asyncio.gather(export, *slow)
+            return [quick.status_code, waited.status_code], [r.status_code for r in done], took
+
+    first, rest, took = asyncio.run(scenario())
+    assert first == [200, 503] and rest == [200, 200, 200]
+    assert 0.2 <= took < 1.0  # at the limit of its wait, not before and not long after
+    assert most_inside == 2 and shedding.in_flight == 0

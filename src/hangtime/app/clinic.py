@@ -275,20 +275,20 @@ def log_in(db: Database, email: str, password: str, now: dt.datetime, limiter: A
 def signed_in(db: Database, token: str, now: dt.datetime) -> Actor | None:
     """The actor behind a session cookie, or None when it is unknown, idle too long, too old or disabled."""
     with db.unit_of_work() as uow:
-        found = store.login_session(uow, token)
+        found = store.login_session_with_account(uow, token)
         if found is None:
             return None
-        account = store.account_by_id(uow, found.account_id)
+        login, account, handle = found
         expired = (
-            now - store.utc(found.last_seen_at) > IDLE_TIMEOUT or now - store.utc(found.created_at) > ABSOLUTE_TIMEOUT
+            now - store.utc(login.last_seen_at) > IDLE_TIMEOUT or now - store.utc(login.created_at) > ABSOLUTE_TIMEOUT
         )
-        if account is None or account.disabled or expired:
-            uow.delete(found)
+        if account.disabled or expired:
+            uow.delete(login)
             return None
         # Written at most once a minute, so reading pages does not turn every request into a write.
-        if now - store.utc(found.last_seen_at) > dt.timedelta(minutes=1):
-            found.last_seen_at = now
-        return _actor(store.owner_handle(uow, account), account)
+        if now - store.utc(login.last_seen_at) > dt.timedelta(minutes=1):
+            login.last_seen_at = now
+        return _actor(handle, account)
 
 
 def log_out(db: Database, token: str) -> None:

@@ -118,6 +118,19 @@ def login_session(uow: Session, token: str) -> LoginSession | None:
     return uow.get(LoginSession, token_hash(token))
 
 
+def login_session_with_account(uow: Session, token: str) -> tuple[LoginSession, Account, str] | None:
+    """The login session, its account and the account's owner handle in one query: every signed-in request asks,
+    and three lookups were a sixth of a small read's time (profiled)."""
+    query = (
+        select(LoginSession, Account, Owner.handle)
+        .join(Account, Account.id == LoginSession.account_id)
+        .join(Owner, Owner.id == Account.owner_id)
+        .where(LoginSession.token_hash == token_hash(token))
+    )
+    row = uow.execute(query).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
 def end_login_sessions(uow: Session, account_id: int) -> None:
     uow.execute(delete(LoginSession).where(LoginSession.account_id == account_id))
 

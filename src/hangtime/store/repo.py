@@ -313,23 +313,6 @@ def recent_session_logs(uow: Session, owner: int, limit: int, offset: int = 0) -
     return [log for _, log in recent_session_log_rows(uow, owner, limit, offset)]
 
 
-def session_log_count(uow: Session, owner: int) -> int:
-    return int(uow.scalar(select(func.count(SessionLogRecord.id)).where(SessionLogRecord.owner_id == owner)) or 0)
-
-
-def pain_before_ends(uow: Session, owner: int, window: int = 3) -> tuple[list[int], list[int], int]:
-    """The first and last `window` pain-before scores in date order, and how many there are, capped at 2 x window
-    (all the trend needs): two indexed reads of `window` rows each, never a scan of a long history."""
-    scored = (SessionLogRecord.owner_id == owner, SessionLogRecord.pain_before.is_not(None))
-    query = select(SessionLogRecord.id, SessionLogRecord.pain_before).where(*scored)
-    oldest = uow.execute(query.order_by(SessionLogRecord.session_date, SessionLogRecord.id).limit(window)).all()
-    newest_first = (SessionLogRecord.session_date.desc(), SessionLogRecord.id.desc())
-    newest = uow.execute(query.order_by(*newest_first).limit(window)).all()[::-1]
-    # Fewer than 2 x window scores in all: the two ends overlap, and together they are every score.
-    seen = {row.id for row in oldest} | {row.id for row in newest}
-    return [int(r.pain_before) for r in oldest], [int(r.pain_before) for r in newest], len(seen)
-
-
 def daily_summaries(uow: Session, owner: int, since: dt.date | None = None) -> list[DaySummary]:
     """Per-day means and totals computed by the database (see outcomes.summarize_days for the same in Python)."""
     query = (
@@ -446,31 +429,47 @@ def _latest_per_owner(table: Any, owners: Scope, *conditions: Any) -> Any:
     )
 
 
-def _scored_pains(window: int, *, newest: bool = False) -> Any:
-    """An owner's first (or last) `window` pain-before scores, correlated to `Owner`: one index read on (owner_id,
-    session_date, id), as a derived table (both databases allow a correlated one inside a scalar subquery)."""
-    order = (
-        (SessionLogRecord.session_date.desc(), SessionLogRecord.id.desc())
-        if newest
-        else (
-            SessionLogRecord.session_date,
-            SessionLogRecord.id,
-        )
-    )
+def _scored_pains(owner: Any, window: int, *, newest: bool = False) -> Any:
+    """An owner's first (or last) `window` pain-before scores: one index read on (owner_id, session_date, id), as
+    a derived table. `owner` is an id, or `Owner.id` to correlate it per owner (both databases allow a correlated
+    derived table inside a scalar subquery; SQLite has no LATERAL)."""
+    order: tuple[Any, Any] = (SessionLogRecord.session_date, SessionLogRecord.id)
+    if newest:
+        order = (SessionLogRecord.session_date.desc(), SessionLogRecord.id.desc())
     scored = select(SessionLogRecord.pain_before.label("pain")).where(
-        SessionLogRecord.owner_id == Owner.id, SessionLogRecord.pain_before.is_not(None)
+        SessionLogRecord.owner_id == owner, SessionLogRecord.pain_before.is_not(None)
     )
     return scored.order_by(*order).limit(window).correlate(Owner).subquery()
 
 
-def _sum_of_pains(window: int, *, newest: bool) -> Any:
-    ends = _scored_pains(window, newest=newest)
-    return select(func.sum(ends.c.pain)).scalar_subquery()
+def _pain_trend_columns(owner: Any, window: int) -> tuple[Any, Any, Any]:
+    """The sums of the first and last `window` pain scores and how many there are, counted no further than
+    2 x window (all the trend needs), as three scalar subqueries."""
+    first = _scored_pains(owner, window)
+    last = _scored_pains(owner, window, newest=True)
+    up_to = _scored_pains(owner, 2 * window)
+    return (
+        select(func.sum(first.c.pain)).scalar_subquery().label("first_sum"),
+        select(func.sum(last.c.pain)).scalar_subquery().label("last_sum"),
+        select(func.count()).select_from(up_to).scalar_subquery().label("scored"),
+    )
 
 
-def _scored_up_to(limit: int) -> Any:
-    """How many pain-before scores an owner has, counted no further than `limit` (all the trend needs)."""
-    return select(func.count()).select_from(_scored_pains(limit)).scalar_subquery()
+@dataclass(frozen=True)
+class PainEnds:
+    """What the pain trend needs of a history, and how many sessions it has."""
+
+    sessions: int
+    first_sum: int
+    last_sum: int
+    scored: int
+
+
+def pain_ends_and_count(uow: Session, owner: int, window: int = 3) -> PainEnds:
+    """One query, a few index reads: the history page and API ask this on every read (it was four queries)."""
+    count = select(func.count(SessionLogRecord.id)).where(SessionLogRecord.owner_id == owner).scalar_subquery()
+    row = uow.execute(select(count, *_pain_trend_columns(owner, window))).one()
+    return PainEnds(int(row[0] or 0), int(row.first_sum or 0), int(row.last_sum or 0), int(row.scored or 0))
 
 
 def session_figures(uow: Session, owners: Scope, today: dt.date, window: int = 3) -> Iterator[Row[Any]]:
@@ -489,9 +488,7 @@ def session_figures(uow: Session, owners: Scope, today: dt.date, window: int = 3
         Owner.id.label("owner"),
         newest.correlate(Owner).scalar_subquery().label("last_session"),
         recent_days.correlate(Owner).scalar_subquery().label("days_with_data"),
-        _sum_of_pains(window, newest=False).label("first_sum"),
-        _sum_of_pains(window, newest=True).label("last_sum"),
-        _scored_up_to(2 * window).label("scored"),
+        *_pain_trend_columns(Owner.id, window),
     ).where(Owner.id.in_(owners))
     yield from uow.execute(query)
 

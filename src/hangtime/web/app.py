@@ -95,7 +95,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityMiddleware)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=config.trusted_hosts)
-    app.add_middleware(LoadShedding, limit=config.max_in_flight)  # outermost: refuses before any work
+    app.add_middleware(  # outermost: refuses before any work
+        LoadShedding,
+        limit=config.max_in_flight,
+        working=config.max_working,
+        max_wait_s=config.max_queue_wait_ms / 1000,
+    )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(env=make_environment())
     templates.env.globals["demo_banner"] = demonstration_banner(config.session_speed) if config.demo else None

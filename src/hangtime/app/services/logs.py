@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hangtime.app.observability import use_case
 from hangtime.app.services.common import Logged, ServiceError, _store_log, check_log, pause_on_log
 from hangtime.core.evidence import Evidence
-from hangtime.core.outcomes import DaySummary, DiaryEntry, PainChange, pain_change_from_ends
+from hangtime.core.outcomes import DaySummary, DiaryEntry, PainChange, pain_change_from_sums
 from hangtime.core.pauses import Pause, pause_for_log
 from hangtime.core.planning import (
     Pain,
@@ -123,13 +123,13 @@ def history_summary(
     `days_since` for the charts. No request reads all of a person's rows."""
     with db.unit_of_work() as uow:
         owner = repo.owner_id(uow, owner_handle)
-        first, last, scored = repo.pain_before_ends(uow, owner)
+        ends = repo.pain_ends_and_count(uow, owner)
         rows = repo.recent_session_log_rows(uow, owner, recent, offset)
         return HistorySummary(
-            count=repo.session_log_count(uow, owner),
+            count=ends.sessions,
             recent=[log for _, log in rows],
             days=repo.daily_summaries(uow, owner, days_since) if with_days else [],
-            pain=pain_change_from_ends(first, last, scored),
+            pain=pain_change_from_sums(ends.first_sum, ends.last_sum, ends.scored),
             recent_ids=[log_id for log_id, _ in rows],
         )
 
