@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Integer, Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hangtime.core.evidence import Clearer
@@ -32,9 +33,12 @@ from hangtime.store.models import (
 LOCAL_OWNER = "local"
 
 
+OWNER_BY_HANDLE = select(Owner.id).where(Owner.handle == bindparam("handle"))  # asked on every request: built once
+
+
 def owner_id(uow: Session, handle: str) -> int:
     """The owner's id, created on first use (the CLI runs as the single local owner)."""
-    found = uow.scalar(select(Owner.id).where(Owner.handle == handle))
+    found = uow.scalar(OWNER_BY_HANDLE, {"handle": handle})
     if found is not None:
         return found
     owner = Owner(handle=handle, display_name=handle)
@@ -300,12 +304,18 @@ def iter_session_logs(uow: Session, owner: int, batch: int = 5000) -> Iterator[S
         after = (rows[-1].session_date, rows[-1].id)
 
 
+@cache
+def _recent_logs_query() -> Select[Any]:
+    # Built once, with its owner, limit and offset bound per call (see _pain_ends_and_count_query).
+    query = select(SessionLogRecord).where(SessionLogRecord.owner_id == bindparam("owner", type_=Integer))
+    newest_first = (SessionLogRecord.session_date.desc(), SessionLogRecord.id.desc())
+    ordered = _log_columns(query).add_columns(SessionLogRecord.id).order_by(*newest_first)
+    return ordered.limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+
+
 def recent_session_log_rows(uow: Session, owner: int, limit: int, offset: int = 0) -> list[tuple[int, SessionLog]]:
     """`limit` sessions with their ids, newest first, skipping the newest `offset`."""
-    query = select(SessionLogRecord).where(SessionLogRecord.owner_id == owner)
-    newest_first = (SessionLogRecord.session_date.desc(), SessionLogRecord.id.desc())
-    ordered = _log_columns(query).add_columns(SessionLogRecord.id).order_by(*newest_first).limit(limit).offset(offset)
-    rows = uow.execute(ordered).all()
+    rows = uow.execute(_recent_logs_query(), {"owner": owner, "limit": limit, "offset": offset}).all()
     return list(zip([row.id for row in rows], _to_logs(rows), strict=True))
 
 
@@ -465,10 +475,17 @@ class PainEnds:
     scored: int
 
 
+@cache
+def _pain_ends_and_count_query(window: int) -> Select[Any]:
+    # Built once: SQLAlchemy keeps a statement object's cache key, which it would otherwise compute per request.
+    owner = bindparam("owner", type_=Integer)
+    count = select(func.count(SessionLogRecord.id)).where(SessionLogRecord.owner_id == owner).scalar_subquery()
+    return select(count, *_pain_trend_columns(owner, window))
+
+
 def pain_ends_and_count(uow: Session, owner: int, window: int = 3) -> PainEnds:
     """One query, a few index reads: the history page and API ask this on every read (it was four queries)."""
-    count = select(func.count(SessionLogRecord.id)).where(SessionLogRecord.owner_id == owner).scalar_subquery()
-    row = uow.execute(select(count, *_pain_trend_columns(owner, window))).one()
+    row = uow.execute(_pain_ends_and_count_query(window), {"owner": owner}).one()
     return PainEnds(int(row[0] or 0), int(row.first_sum or 0), int(row.last_sum or 0), int(row.scored or 0))
 
 
