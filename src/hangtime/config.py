@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     # session's socket is never refused).
     max_in_flight: int = Field(default=48, ge=1, le=10_000)
     # Of those, worked on at once: the rest wait, at most max_queue_wait_ms, then get 503 (see web/overload.py).
-    max_working: int = Field(default=8, ge=1, le=1_000)
+    max_working: int = Field(default=3, ge=1, le=1_000)
     max_queue_wait_ms: int = Field(default=500, ge=1, le=60_000)
     # Buddy alerts by email use this SMTP server.
     smtp_host: str = "localhost"

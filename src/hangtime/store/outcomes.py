@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import Session
 
 from hangtime.core.outcomes import GlobalImpression, GlobalImpressionEntry, PegAnswers
@@ -82,8 +82,17 @@ def add_trial(uow: Session, owner: int, design: TrialDesign) -> int:
     return row.id
 
 
+# Asked before every session and log: built once, so SQLAlchemy keeps its cache key.
+LATEST_TRIAL = (
+    select(TrialRecord)
+    .where(TrialRecord.owner_id == bindparam("owner", type_=Integer))
+    .order_by(TrialRecord.id.desc())
+    .limit(1)
+)
+
+
 def latest_trial(uow: Session, owner: int) -> SavedTrial | None:
-    row = uow.scalar(select(TrialRecord).where(TrialRecord.owner_id == owner).order_by(TrialRecord.id.desc()))
+    row = uow.scalar(LATEST_TRIAL, {"owner": owner})
     if row is None:
         return None
     design = TrialDesign(row.start_date, row.pairs, row.block_days, row.seed, row.washout_days)

@@ -91,9 +91,7 @@ def save_screening(uow: Session, owner: int, answers: Answers, result: Screening
 
 
 def latest_screening(uow: Session, owner: int) -> SavedScreening | None:
-    record = uow.scalar(
-        select(ScreeningRecord).where(ScreeningRecord.owner_id == owner).order_by(ScreeningRecord.id.desc()).limit(1)
-    )
+    record = uow.scalar(LATEST_SCREENING, {"owner": owner})
     if record is None:
         return None
     return SavedScreening(
@@ -165,13 +163,26 @@ def _status(plan: Plan) -> str:
     return "paused" if plan.paused else "active"
 
 
+# Asked before every session and log: built once (see OWNER_BY_HANDLE).
+CURRENT_PLAN = (
+    select(PlanRecord)
+    .where(PlanRecord.owner_id == bindparam("owner", type_=Integer), PlanRecord.status != "superseded")
+    .order_by(PlanRecord.id.desc())
+    .limit(1)
+)
+LATEST_SCREENING = (
+    select(ScreeningRecord)
+    .where(ScreeningRecord.owner_id == bindparam("owner", type_=Integer))
+    .order_by(ScreeningRecord.id.desc())
+    .limit(1)
+)
+LOGS_ON_DAY = select(func.count(SessionLogRecord.id)).where(
+    SessionLogRecord.owner_id == bindparam("owner", type_=Integer), SessionLogRecord.session_date == bindparam("day")
+)
+
+
 def current_plan(uow: Session, owner: int) -> SavedPlan | None:
-    record = uow.scalar(
-        select(PlanRecord)
-        .where(PlanRecord.owner_id == owner, PlanRecord.status != "superseded")
-        .order_by(PlanRecord.id.desc())
-        .limit(1)
-    )
+    record = uow.scalar(CURRENT_PLAN, {"owner": owner})
     if record is None:
         return None
     return SavedPlan(record.id, record.screening_id, Plan.from_dict(record.data))
@@ -352,10 +363,7 @@ def daily_summaries(uow: Session, owner: int, since: dt.date | None = None) -> l
 
 
 def logs_on_day(uow: Session, owner: int, day: dt.date) -> int:
-    query = select(func.count(SessionLogRecord.id)).where(
-        SessionLogRecord.owner_id == owner, SessionLogRecord.session_date == day
-    )
-    return int(uow.scalar(query) or 0)
+    return int(uow.scalar(LOGS_ON_DAY, {"owner": owner, "day": day}) or 0)
 
 
 def add_pause(uow: Session, owner: int, pause: Pause) -> int:

@@ -22,7 +22,7 @@ BUSY = json.dumps(
 
 
 class LoadShedding:
-    def __init__(self, app: ASGIApp, limit: int, working: int = 8, max_wait_s: float = 0.5) -> None:
+    def __init__(self, app: ASGIApp, limit: int, working: int = 3, max_wait_s: float = 0.5) -> None:
         self.app = app
         self.limit = limit
         self.max_wait_s = max_wait_s
