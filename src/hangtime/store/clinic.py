@@ -10,8 +10,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from hangtime.store.db import Database
@@ -214,7 +215,7 @@ def append_audit_rows(uow: Session, lines: list[AuditLine]) -> None:
         previous = digest
     if rows:
         # Core executemany on the session's connection: 500 rows took 40 ms by the ORM's bulk path, 30 ms so (profiled).
-        uow.connection().execute(insert(AuditEntry.__table__), rows)
+        uow.connection().execute(insert(cast(Table, AuditEntry.__table__)), rows)
 
 
 def _as_line(row: AuditEntry) -> AuditLine:
