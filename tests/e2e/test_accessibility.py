@@ -136,5 +136,6 @@ def clinic_address(tmp_path: Path, evidence: Evidence) -> Iterator[tuple[str, in
 def test_clinic_pages_pass_axe(clinic_address: tuple[str, int, str]) -> None:
     address, patient_id, token = clinic_address
     assert scan(address, ["/login", f"/invite/{token}"]) == []
-    assert scan(address, ["/clinic", f"/clinic/patients/{patient_id}", "/account"], sign_in=CLINICIAN) == []
+    pages = ["/clinic", "/clinic/outcomes", f"/clinic/patients/{patient_id}", "/account"]
+    assert scan(address, pages, sign_in=CLINICIAN) == []
     assert scan(address, ["/", "/trial", "/history", "/account", "/access"], sign_in=PATIENT) == []
