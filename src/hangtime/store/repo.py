@@ -90,6 +90,15 @@ def save_screening(uow: Session, owner: int, answers: Answers, result: Screening
     return record.id
 
 
+# Asked before every session and log: built once (see OWNER_BY_HANDLE).
+LATEST_SCREENING = (
+    select(ScreeningRecord)
+    .where(ScreeningRecord.owner_id == bindparam("owner", type_=Integer))
+    .order_by(ScreeningRecord.id.desc())
+    .limit(1)
+)
+
+
 def latest_screening(uow: Session, owner: int) -> SavedScreening | None:
     record = uow.scalar(LATEST_SCREENING, {"owner": owner})
     if record is None:
@@ -168,12 +177,6 @@ CURRENT_PLAN = (
     select(PlanRecord)
     .where(PlanRecord.owner_id == bindparam("owner", type_=Integer), PlanRecord.status != "superseded")
     .order_by(PlanRecord.id.desc())
-    .limit(1)
-)
-LATEST_SCREENING = (
-    select(ScreeningRecord)
-    .where(ScreeningRecord.owner_id == bindparam("owner", type_=Integer))
-    .order_by(ScreeningRecord.id.desc())
     .limit(1)
 )
 LOGS_ON_DAY = select(func.count(SessionLogRecord.id)).where(
