@@ -131,3 +131,37 @@ def test_a_long_history_packs_several_sessions_a_day_rather_than_leave_the_calen
     logs = services.session_logs(db, owner_handle=repo.LOCAL_OWNER)
     assert len(logs) == 1000
     assert TODAY - dt.timedelta(days=99) <= logs[0].date and logs[-1].date == TODAY
+
+
+def test_the_dashboard_shows_who_needs_attention_first_a_page_at_a_time(db: Database, evidence: Evidence) -> None:
+    from sqlalchemy import func, select
+
+    from hangtime.store import clinic as clinic_store
+    from hangtime.store.models import AuditEntry
+
+    seeded = demo_data.seed(db, evidence, 250, 2500, TODAY, clinic_mode=True)
+    assert seeded.first_clinician is not None
+    now = dt.datetime.now(dt.UTC)
+    limiter = clinic.AddressLimiter()
+    doctor = clinic.log_in(db, seeded.first_clinician, demo_data.CLINICIAN_PASSWORD, now, limiter, "::1").actor
+    # The patient last by email gets an open alert: they come first.
+    last = max(clinic.patients(db, doctor), key=lambda patient: patient.email)
+    with db.unit_of_work() as uow:
+        clinic_store.add_alert(uow, last.owner_id, "severe_pain", "Pain 9 out of 10.", now)
+    everyone = clinic.dashboard(db, doctor, TODAY, now, "::1")
+    with db.unit_of_work() as uow:
+        audited_before = uow.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.what == "dashboard"))
+    pages = [clinic.dashboard_page(db, doctor, TODAY, now, "::1", page=n) for n in (1, 2, 3)]
+    assert [len(p.rows) for p in pages] == [100, 100, 50] and {p.pages for p in pages} == {3}
+    assert [p.first for p in pages] == [1, 101, 201]
+    shown = [row for p in pages for row in p.rows]
+    assert sorted(r.account_id for r in shown) == sorted(r.account_id for r in everyone)  # each patient once
+    order = [clinic.needs_attention_first(row, TODAY) for row in shown]
+    assert order == sorted(order)
+    assert shown[0].account_id == last.account_id and shown[0].open_alerts == 1
+    # The summary is of every patient, whichever page; only the patients shown are audited as read.
+    assert {p.summary for p in pages} == {clinic.dashboard_outcomes(everyone)}
+    with db.unit_of_work() as uow:
+        audited = uow.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.what == "dashboard"))
+    assert audited == (audited_before or 0) + 250
+    assert clinic.dashboard_page(db, doctor, TODAY, now, "::1", page=99).page == 3  # past the end: the last page

@@ -316,6 +316,9 @@ def test_the_clinician_sees_the_alert_and_acknowledges_it_and_the_patient_sees_w
         assert outcomes["patients"] == 1 and outcomes["pain_trend"]["not_enough_data_yet"] == 1
         assert outcomes["with_a_session_in_the_last_30_days"] == 1
         assert "Not enough pain scores yet" in client.get("/clinic").text
+        listing = client.get("/clinic?page=5").text  # past the last page: the last page
+        assert "1 patient, those who need attention first" in listing and "a@example.org" in listing
+        assert client.get("/clinic?page=0").status_code == 422
         sign_in(client, "admin")
         assert client.get("/api/clinic/outcomes").json()["patients"] == 2
         page = client.get("/clinic/outcomes")

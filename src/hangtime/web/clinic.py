@@ -319,9 +319,13 @@ def clinic_router(ctx: WebContext) -> APIRouter:
 
     # -- pages ------------------------------------------------------------------------------------------------------
 
-    def dashboard_page(request: Request, actor: clinic.Actor, status: int = 200, **extra: Any) -> HTMLResponse:
+    def dashboard_page(
+        request: Request, actor: clinic.Actor, status: int = 200, number: int = 1, **extra: Any
+    ) -> HTMLResponse:
         is_clinician = actor.role is clinic.Role.CLINICIAN
-        rows = clinic.dashboard(db, actor, today(), ctx.now(), address_of(request)) if is_clinician else []
+        listing = None
+        if is_clinician:
+            listing = clinic.dashboard_page(db, actor, today(), ctx.now(), address_of(request), page=number)
         open_alerts = clinic.alerts(db, actor, open_only=True) if is_clinician else []
         context = {"invite_link": None, "invited": None, "error": None, **extra}
         return page(
@@ -329,8 +333,9 @@ def clinic_router(ctx: WebContext) -> APIRouter:
             "clinic/dashboard.html",
             status=status,
             actor=actor,
-            rows=rows,
-            summary=clinic.dashboard_outcomes(rows) if rows else None,
+            listing=listing,
+            rows=listing.rows if listing else [],
+            summary=listing.summary if listing and listing.patients else None,
             alerts=open_alerts,
             outcome_labels={o.value: label for o, label in OUTCOME_LABELS.items()},
             professions=[(c.value, label) for c, label in clinic.PROFESSION_LABELS.items()],
@@ -338,10 +343,10 @@ def clinic_router(ctx: WebContext) -> APIRouter:
         )
 
     @router.get("/clinic", response_class=HTMLResponse, include_in_schema=False)
-    def clinic_page(request: Request, actor: SignedIn) -> Response:
+    def clinic_page(request: Request, actor: SignedIn, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
         if actor.role is clinic.Role.PATIENT:
             return RedirectResponse("/", status_code=303)
-        return dashboard_page(request, actor)
+        return dashboard_page(request, actor, number=page)
 
     @router.get("/clinic/outcomes", response_class=HTMLResponse, include_in_schema=False)
     def clinic_outcomes_page(request: Request, actor: Staff) -> Response:
