@@ -84,7 +84,20 @@ def test_only_a_few_requests_are_worked_on_at_once_and_none_waits_longer_than_th
             done = await asyncio.gather(export, *slow)
             return [quick.status_code, waited.status_code], [r.status_code for r in done], took
 
+    async def static_while_busy() -> int:
+        nonlocal release
+        release = asyncio.Event()  # one for this event loop
+        transport = httpx.ASGITransport(app=shedding)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=5) as client:
+            slow = [asyncio.create_task(client.get("/slow")) for _ in range(2)]
+            await asyncio.sleep(0.05)
+            script = await client.get("/static/session.js")  # both slots busy: a page's script is still served
+            release.set()
+            await asyncio.gather(*slow)
+            return script.status_code
+
     first, rest, took = asyncio.run(scenario())
     assert first == [200, 503] and rest == [200, 200, 200]
     assert 0.2 <= took < 1.0  # at the limit of its wait, not before and not long after
     assert most_inside == 2 and shedding.in_flight == 0
+    assert asyncio.run(static_while_busy()) == 200  # both slots busy, and a page's script is still served

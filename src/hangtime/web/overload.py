@@ -14,8 +14,9 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Never shed: the live session's socket (a person on the table) and the health check.
-NEVER_SHED = ("/ws/", "/healthz")
+# Never shed: the live session's socket (a person on the table), the health check, and the static files a page
+# needs (cheap to serve; a page whose script was shed is broken, e.g. the session page without its sensor reader).
+NEVER_SHED = ("/ws/", "/healthz", "/static/", "/sw.js")
 BUSY = json.dumps(
     {"type": "about:blank", "title": "Busy", "status": 503, "detail": "The server is busy: try again."}
 ).encode()
