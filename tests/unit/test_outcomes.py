@@ -11,7 +11,6 @@ from hangtime.core.outcomes import (
     days_with_data_per_30,
     minutes_per_week,
     pain_change,
-    pain_change_from_ends,
     pain_change_from_sums,
     peg_change,
     pgic_due,
@@ -50,7 +49,7 @@ def test_daily_and_weekly_aggregates() -> None:
 def test_the_trend_from_six_end_points_equals_the_trend_over_every_score(scores: list[int]) -> None:
     # What the database reads (the first and last three, and the count) gives what the whole series defines:
     # the mean of the first and of the last 3 scores, once there are 6.
-    trend = pain_change_from_ends(scores[:3], scores[-3:], len(scores))
+    trend = pain_change_from_sums(sum(scores[:3]), sum(scores[-3:]), len(scores))
     if len(scores) < 6:
         assert trend.direction == "not enough data yet" and trend.change is None
         return

@@ -612,7 +612,10 @@ def clinic_outcomes(
         scope = scope.where(Account.clinician_id == actor.account_id)
     with db.unit_of_work() as uow:
         lines = [
-            (pain_change_from_sums(row.first_sum or 0, row.last_sum or 0, row.scored).direction, row.days_with_data)
+            (
+                pain_change_from_sums(int(row.first_sum), int(row.last_sum), int(row.scored)).direction,
+                row.days_with_data,
+            )
             for row in repo.session_figures(uow, scope, today)
         ]
     if actor is not None:

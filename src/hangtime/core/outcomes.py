@@ -164,18 +164,13 @@ def pain_scores(logs: list[SessionLog]) -> list[int]:
 
 def pain_change(scores: list[int], window: int = 3) -> PainChange:
     """Baseline = mean pain before the first `window` sessions; latest = mean of the last `window`."""
-    return pain_change_from_ends(scores[:window], scores[-window:] if scores else [], len(scores), window)
-
-
-def pain_change_from_ends(first: list[int], last: list[int], count: int, window: int = 3) -> PainChange:
-    """The same from only the first and last `window` scores and how many there are: a long history is never read
-    whole for a trend that uses six numbers."""
-    return pain_change_from_sums(sum(first[:window]), sum(last[-window:]), count, window)
+    return pain_change_from_sums(sum(scores[:window]), sum(scores[-window:]) if scores else 0, len(scores), window)
 
 
 def pain_change_from_sums(first_sum: int, last_sum: int, count: int, window: int = 3) -> PainChange:
-    """The same from the sums of the first and last `window` scores (what a database sums per patient, so that a
-    clinic's figures are one row per patient) and how many scores there are."""
+    """The same from the sums of the first and last `window` scores and how many scores there are: what the
+    database reads, so that a long history is never read whole for a trend that uses six numbers, and a clinic's
+    figures are one row per patient."""
     if count < 2 * window:  # better or worse only over enough sessions: the first and the last `window`, apart
         return PainChange(None, None, None, False, "not enough data yet")
     baseline = first_sum / window

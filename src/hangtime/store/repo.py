@@ -470,8 +470,8 @@ def _pain_trend_columns(owner: Any, window: int) -> tuple[Any, Any, Any]:
     last = _scored_pains(owner, window, newest=True)
     up_to = _scored_pains(owner, 2 * window)
     return (
-        select(func.sum(first.c.pain)).scalar_subquery().label("first_sum"),
-        select(func.sum(last.c.pain)).scalar_subquery().label("last_sum"),
+        select(func.coalesce(func.sum(first.c.pain), 0)).scalar_subquery().label("first_sum"),
+        select(func.coalesce(func.sum(last.c.pain), 0)).scalar_subquery().label("last_sum"),
         select(func.count()).select_from(up_to).scalar_subquery().label("scored"),
     )
 
@@ -497,7 +497,7 @@ def _pain_ends_and_count_query(window: int) -> Select[Any]:
 def pain_ends_and_count(uow: Session, owner: int, window: int = 3) -> PainEnds:
     """One query, a few index reads: the history page and API ask this on every read (it was four queries)."""
     row = uow.execute(_pain_ends_and_count_query(window), {"owner": owner}).one()
-    return PainEnds(int(row[0] or 0), int(row.first_sum or 0), int(row.last_sum or 0), int(row.scored or 0))
+    return PainEnds(int(row[0]), int(row.first_sum), int(row.last_sum), int(row.scored))
 
 
 def session_figures(uow: Session, owners: Scope, today: dt.date, window: int = 3) -> Iterator[Row[Any]]:
@@ -553,7 +553,7 @@ def dashboard_figures(uow: Session, owners: Scope, today: dt.date, window: int =
     for row in session_figures(uow, owners, today, window):
         if row.last_session is not None:
             found[row.owner].update(last_session=row.last_session, days_with_data=int(row.days_with_data or 0))
-        found[row.owner].update(first_sum=int(row.first_sum or 0), last_sum=int(row.last_sum or 0), scored=row.scored)
+        found[row.owner].update(first_sum=int(row.first_sum), last_sum=int(row.last_sum), scored=int(row.scored))
     for owner, kind, text, acknowledged in uow.execute(
         select(AlertRecord.owner_id, AlertRecord.kind, AlertRecord.text, AlertRecord.acknowledged_at).where(
             AlertRecord.owner_id.in_(owners), (AlertRecord.acknowledged_at.is_(None)) | (AlertRecord.kind == "expiring")

@@ -172,7 +172,6 @@ class LiveSessions:
 
     async def start(self, setup: SessionSetup, items: tuple[str, ...], pain_before: int | None) -> LiveSession:
         broadcaster = Broadcaster()
-        leased = self.database_url is not None
         lifecycle = SessionLifecycle.begin(
             self.db,
             self.evidence,
@@ -182,19 +181,15 @@ class LiveSessions:
             smtp=self.smtp,
             demo=self.demo,
             via="web",
-            status="starting" if leased else "running",
+            status="running" if self.leases is None else "starting",
         )
+        lease = None
         if self.leases is not None:  # held before any other worker may see the session as running
             lease = self.leases.try_lease(lifecycle.journal.session_id)
             lifecycle.journal.running()
-        live = LiveSession(lifecycle, pain_before=pain_before, demo=self.demo)
-        broadcaster.live = live
-        lifecycle.runner.on_step = lambda: live.broadcast(live.snapshot())
-        self.sessions[setup.owner] = live
-        if leased:
-            live.lease = lease
+        live = self._register(lifecycle, broadcaster, pain_before, lease)
         if lifecycle.start(items, pain_before):
-            if leased:
+            if self.inboxes is not None:
                 self._serve_inbox(live)
             live.task = asyncio.get_running_loop().create_task(lifecycle.run(self.table_url))
         else:
@@ -202,6 +197,16 @@ class LiveSessions:
             if live.lease is not None:
                 live.lease.release()
                 live.lease = None
+        return live
+
+    def _register(
+        self, lifecycle: SessionLifecycle, broadcaster: Broadcaster, pain_before: int | None, lease: Lease | None
+    ) -> LiveSession:
+        """The live session of a lifecycle, broadcasting each step, as this worker's session of its person."""
+        live = LiveSession(lifecycle, pain_before=pain_before, demo=self.demo, lease=lease)
+        broadcaster.live = live
+        lifecycle.runner.on_step = lambda: live.broadcast(live.snapshot())
+        self.sessions[lifecycle.setup.owner] = live
         return live
 
     # -- several workers on PostgreSQL ----------------------------------------------------------------------------
@@ -222,10 +227,7 @@ class LiveSessions:
         except ServiceError:
             lease.release()
             return None
-        live = LiveSession(lifecycle, pain_before=lifecycle.engine.pain_before, demo=self.demo, lease=lease)
-        broadcaster.live = live
-        lifecycle.runner.on_step = lambda: live.broadcast(live.snapshot())
-        self.sessions[lifecycle.setup.owner] = live
+        live = self._register(lifecycle, broadcaster, lifecycle.engine.pain_before, lease)
         self._serve_inbox(live)
         # A taken-over session runs without the motorized table: that table's own watchdog has returned it home.
         live.task = asyncio.get_running_loop().create_task(lifecycle.run(None))

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -19,17 +20,19 @@ from hangtime.web.live import RELAY_HEARTBEAT_S
 from hangtime.web.security import same_origin
 
 
-async def receive_object(socket: WebSocket) -> dict[str, Any] | None:
-    """The page's next message as a JSON object, or None after telling the page what was wrong with it."""
-    try:
-        message = json.loads(await socket.receive_text())
-    except json.JSONDecodeError:
-        await socket.send_json({"type": "error", "detail": "messages must be JSON"})
-        return None
-    if not isinstance(message, dict):
-        await socket.send_json({"type": "error", "detail": "messages must be JSON objects"})
-        return None
-    return message
+async def page_messages(socket: WebSocket) -> AsyncIterator[dict[str, Any]]:
+    """The page's messages, each a JSON object; anything else is answered with what was wrong with it and skipped.
+    Ends by raising WebSocketDisconnect when the page goes."""
+    while True:
+        try:
+            message = json.loads(await socket.receive_text())
+        except json.JSONDecodeError:
+            await socket.send_json({"type": "error", "detail": "messages must be JSON"})
+            continue
+        if not isinstance(message, dict):
+            await socket.send_json({"type": "error", "detail": "messages must be JSON objects"})
+            continue
+        yield message
 
 
 def session_socket_router(ctx: WebContext) -> APIRouter:
@@ -66,10 +69,7 @@ def session_socket_router(ctx: WebContext) -> APIRouter:
 
         sender = asyncio.create_task(pump())
         try:
-            while True:
-                message = await receive_object(socket)
-                if message is None:
-                    continue
+            async for message in page_messages(socket):
                 if message.get("type") == "start":
                     if current is not None and not current.finished:
                         await socket.send_json({"type": "error", "detail": "a session is already running"})
@@ -139,10 +139,7 @@ def session_socket_router(ctx: WebContext) -> APIRouter:
 
         sender = asyncio.create_task(pump())
         try:
-            while True:
-                message = await receive_object(socket)
-                if message is None:
-                    continue
+            async for message in page_messages(socket):
                 if message.get("type") == "start":
                     await socket.send_json({"type": "error", "detail": "a session is already running"})
                 else:
